@@ -1,0 +1,30 @@
+/**
+ * Ends every Playwright run with the plain line CI reads: `N passed, N failed` (plus `, N skipped`).
+ * Flaky (passed on retry) counts as passed; timed out and interrupted count as failed.
+ */
+import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+
+export default class SummaryReporter implements Reporter {
+  private readonly final = new Map<string, TestResult['status']>();
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    this.final.set(test.id, result.status);
+  }
+
+  onEnd(result: FullResult): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const status of this.final.values()) {
+      if (status === 'passed') passed++;
+      else if (status === 'skipped') skipped++;
+      else failed++;
+    }
+    if (result.status !== 'passed' && failed === 0 && this.final.size === 0) failed = 1;
+    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  }
+
+  printsToStdio(): boolean {
+    return false;
+  }
+}
