@@ -1,0 +1,20 @@
+/**
+ * `npm run check-config`: validate .env (and the built-in .env.sim for TARGET=sim) and print what the harness will
+ * use, with every secret shown only as "set". Exit 2 with one message naming each bad variable.
+ */
+import { loadConfigOrExit } from '../fixtures/config.ts';
+
+const config = loadConfigOrExit();
+const lines = [
+  `target: ${config.target}${config.rehearsal ? ' (rehearsal: real host names resolved to the simulator)' : ''}`,
+  `app: ${config.app.name} (client id ${config.app.clientId}, secret set, callback ${config.app.callbackUrl})`,
+  `scopes (${config.app.scopes.length}): ${config.app.scopes.join(' ')}`,
+  ...config.accounts.map(
+    (a) =>
+      `account ${a.role}: ${a.email}${a.password ? ', password set' : ''}${a.apiToken ? ', API token set' : ''}${a.totpSecret ? ', TOTP set' : ''}${a.site ? `, site ${a.site}` : ''}`,
+  ),
+  `sites: ${config.sites?.join(', ') ?? 'all granted sites'}`,
+  `mcp endpoint: ${config.mcp.endpoint}; sandbox: jira ${config.mcp.sandboxJiraProject ?? '(none)'}, confluence ${config.mcp.sandboxConfluenceSpace ?? '(none)'}`,
+  `expectations: ${config.expectationsFile ?? '(none)'}`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
