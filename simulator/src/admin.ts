@@ -1,0 +1,85 @@
+/**
+ * Admin API for tests (`/__admin/*`, served on every port; simulator/README.md documents it). Never faulted.
+ * Admin calls are not written to the request log (unless unrecognised), so the log shows only what a client did.
+ */
+import { z } from 'zod';
+import { clearFaults, currentFaults, FaultProfileSchema, setFaults } from './faults.ts';
+import type { Ctx, SimRouter } from './http.ts';
+import { clearLog, requestsSince, unrecognised } from './requestlog.ts';
+import { getStats, patchWorld, replaceWorld, resetState, revokeGrant, world, WorldError } from './state.ts';
+
+function worldError(ctx: Ctx, e: unknown): void {
+  if (e instanceof WorldError) {
+    ctx.json(400, { error: e.message, path: e.path });
+    return;
+  }
+  throw e;
+}
+
+async function jsonBody(ctx: Ctx): Promise<unknown> {
+  const raw = (await ctx.rawBody()).toString('utf8');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    ctx.json(400, { error: 'request body is not valid JSON', path: '' });
+    return undefined;
+  }
+}
+
+export function registerAdmin(r: SimRouter): void {
+  r.route('POST', '/reset', (ctx) => {
+    resetState();
+    clearFaults();
+    clearLog();
+    ctx.res.writeHead(204);
+    ctx.res.end();
+  });
+
+  r.route('GET', '/world', (ctx) => ctx.json(200, world()));
+
+  r.route('PUT', '/world', async (ctx) => {
+    const body = await jsonBody(ctx);
+    if (body === undefined) return;
+    try {
+      replaceWorld(body);
+      ctx.json(200, world());
+    } catch (e) {
+      worldError(ctx, e);
+    }
+  });
+
+  // RFC 7396 JSON merge patch, validated after merging; on error the world is unchanged
+  r.route('PATCH', '/world', async (ctx) => {
+    const body = await jsonBody(ctx);
+    if (body === undefined) return;
+    try {
+      patchWorld(body);
+      ctx.json(200, world());
+    } catch (e) {
+      worldError(ctx, e);
+    }
+  });
+
+  r.route('POST', '/grants/revoke', async (ctx) => {
+    const b = await ctx.parse(z.object({ email: z.string().min(1), clientId: z.string().min(1) }).strict(), 'json');
+    ctx.json(200, { revoked: revokeGrant(b.email, b.clientId) });
+  });
+
+  r.route('GET', '/faults', (ctx) => ctx.json(200, { rules: currentFaults() }));
+  r.route('POST', '/faults', async (ctx) => {
+    const profile = await ctx.parse(FaultProfileSchema, 'json');
+    setFaults(profile.rules);
+    ctx.json(200, { rules: currentFaults() });
+  });
+  r.route('DELETE', '/faults', (ctx) => {
+    clearFaults();
+    ctx.json(200, { rules: [] });
+  });
+
+  r.route('GET', '/requests', async (ctx) => {
+    const q = await ctx.parse(z.object({ since: z.coerce.number().int().nonnegative().default(0) }), 'query');
+    ctx.json(200, requestsSince(q.since));
+  });
+  r.route('GET', '/unrecognised', (ctx) => ctx.json(200, unrecognised()));
+  r.route('GET', '/stats', (ctx) => ctx.json(200, getStats()));
+}

@@ -1,0 +1,2 @@
+import type { Router } from '../http.ts';
+export function registerAuth(_r: Router): void {}

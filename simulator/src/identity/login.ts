@@ -1,0 +1,2 @@
+import type { Router } from '../http.ts';
+export function registerIdentity(_r: Router): void {}
