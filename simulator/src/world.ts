@@ -129,6 +129,10 @@ export const McpOrgSettingsSchema = z
     dcrEnabled: z.boolean().default(true),
     /** tool calls per second per token before 429 (0 = no limit) */
     burstLimitPerSecond: z.number().int().nonnegative().default(0),
+    /** (sim-mcp) path-scoped AS metadata: false = issuer is the bare auth origin (the real RFC 8414 §3.3 mismatch); true = issuer <auth>/<tenant> */
+    asIssuerConsistent: z.boolean().default(false),
+    /** (sim-mcp) force one of the atlassian-mcp.md §5 tool-error texts on every tool call (simulator/docs/mcp.md) */
+    toolFault: z.enum(['none', 'trouble', 'connection-settings', 'verify-access', 'auth-failed', 'app-not-installed']).default('none'),
   })
   .strict();
 
