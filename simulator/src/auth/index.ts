@@ -1,2 +1,9 @@
+/** auth.atlassian.com routes owned by sim-core (sim-mcp adds its AS metadata and DCR routes to the same router). */
 import type { Router } from '../http.ts';
-export function registerAuth(_r: Router): void {}
+import { registerAuthorize } from './authorize.ts';
+import { registerToken } from './token.ts';
+
+export function registerAuth(r: Router): void {
+  registerAuthorize(r);
+  registerToken(r);
+}
