@@ -1,0 +1,143 @@
+/**
+ * The history the report carries from run to run, in two files under `<reportsDir>/history/`:
+ *
+ *  - `allure-history.jsonl`: Allure's own history (one JSON line per run, every test's full entry, ≈ 0.5 MB per run
+ *    for 1,000 tests). Allure reads it for the trend charts and the new/fixed/regressed marks; it is kept to the last
+ *    `historyLimit` runs, because Allure's generation time grows with it (allure-playwright.md: 2.6 s with none,
+ *    9.1 s / 515 MB with 365 runs).
+ *  - `trend.jsonl`: the long-term record, one compact line per run (counts and one status letter per test), appended
+ *    atomically and never truncated. The gate compares with its last line; the report draws the long-term trend
+ *    from it. 365 runs of 1,000 tests ≈ 8 MB.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { atomicAppend, moveAside } from './atomic.ts';
+import { type AllureStatus, type TestSummary, shortKey } from './results.ts';
+
+export const HISTORY_LIMIT_DEFAULT = 20;
+
+export function historyPaths(reportsDir: string): { dir: string; allure: string; trend: string } {
+  const dir = path.join(reportsDir, 'history');
+  return { dir, allure: path.join(dir, 'allure-history.jsonl'), trend: path.join(dir, 'trend.jsonl') };
+}
+
+const STATUS_LETTER: Record<AllureStatus, string> = { passed: 'p', failed: 'f', broken: 'b', skipped: 's', unknown: 'u' };
+const LETTER_STATUS: Record<string, AllureStatus> = { p: 'passed', f: 'failed', b: 'broken', s: 'skipped', u: 'unknown' };
+
+export const TrendLineSchema = z.object({
+  v: z.literal(1),
+  run: z.string(),
+  /** UTC ISO time the report was generated */
+  at: z.string(),
+  resultsKey: z.string(),
+  commit: z.string().optional(),
+  counts: z.object({
+    total: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    broken: z.number().int(),
+    skipped: z.number().int(),
+  }),
+  /** shortKey(historyId) → status letter */
+  tests: z.record(z.string(), z.string().length(1)),
+});
+export type TrendLine = z.infer<typeof TrendLineSchema>;
+
+export function trendLineFor(tests: readonly TestSummary[], run: string, resultsKey: string, commit?: string): TrendLine {
+  const counts = { total: tests.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
+  const map: Record<string, string> = {};
+  for (const t of tests) {
+    if (t.status === 'passed') counts.passed++;
+    else if (t.status === 'failed') counts.failed++;
+    else if (t.status === 'broken') counts.broken++;
+    else counts.skipped++;
+    map[shortKey(t.historyId)] = STATUS_LETTER[t.status];
+  }
+  return { v: 1, run, at: new Date().toISOString(), resultsKey, commit, counts, tests: map };
+}
+
+export function statusOf(line: TrendLine, historyId: string): AllureStatus | undefined {
+  const letter = line.tests[shortKey(historyId)];
+  return letter === undefined ? undefined : LETTER_STATUS[letter];
+}
+
+export class CorruptHistoryError extends Error {
+  constructor(
+    readonly file: string,
+    readonly lineNo: number,
+    detail: string,
+  ) {
+    super(`line ${lineNo}: ${detail}`);
+    this.name = 'CorruptHistoryError';
+  }
+}
+
+/** Parse the trend file; throws CorruptHistoryError naming the first bad line. */
+export function readTrend(file: string): TrendLine[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const out: TrendLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(l);
+    } catch (e) {
+      throw new CorruptHistoryError(file, i + 1, `not JSON (${(e as Error).message})`);
+    }
+    const r = TrendLineSchema.safeParse(parsed);
+    if (!r.success) throw new CorruptHistoryError(file, i + 1, `unexpected shape at ${r.error.issues[0]?.path.join('.') || '(root)'}`);
+    out.push(r.data);
+  }
+  if (text.length > 0 && !text.endsWith('\n')) throw new CorruptHistoryError(file, lines.length, 'last line is cut off (no newline)');
+  return out;
+}
+
+/** Read the trend file; a corrupt one is moved aside (with a message) and an empty history returned. */
+export function readTrendOrMoveAside(file: string): { lines: TrendLine[]; movedTo?: string } {
+  try {
+    return { lines: readTrend(file) };
+  } catch (e) {
+    if (e instanceof CorruptHistoryError) return { lines: [], movedTo: moveAside(file, e.message) };
+    throw e;
+  }
+}
+
+export function appendTrend(file: string, line: TrendLine): void {
+  atomicAppend(file, `${JSON.stringify(line)}\n`);
+}
+
+const AllureLineSchema = z.object({
+  uuid: z.string(),
+  timestamp: z.number(),
+  testResults: z.record(z.string(), z.object({ status: z.string() }).passthrough()),
+});
+
+/**
+ * Check Allure's history file line by line (Allure itself throws on the first bad line and produces no report).
+ * Only the shape Allure relies on is checked.
+ */
+export function validateAllureHistory(file: string): { ok: true; runs: number } | { ok: false; reason: string } {
+  if (!existsSync(file)) return { ok: true, runs: 0 };
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  let runs = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(l);
+    } catch (e) {
+      return { ok: false, reason: `line ${i + 1}: not JSON (${(e as Error).message})` };
+    }
+    const r = AllureLineSchema.safeParse(parsed);
+    if (!r.success) return { ok: false, reason: `line ${i + 1}: unexpected shape at ${r.error.issues[0]?.path.join('.') || '(root)'}` };
+    runs++;
+  }
+  if (text.length > 0 && !text.endsWith('\n')) return { ok: false, reason: `line ${lines.length}: cut off (no newline)` };
+  return { ok: true, runs };
+}
