@@ -1,0 +1,182 @@
+/**
+ * OAuth discovery for MCP clients, as observed in atlassian-mcp.md §2a (table "Discovery chains actually observed"):
+ *
+ *  mcp host
+ *   GET  /.well-known/oauth-protected-resource[/v1/mcp]      → 404 (v1 has no PRM, Feb–Sep 2026 [S25][S26])
+ *   GET  /.well-known/oauth-protected-resource/v1/mcp/authv2 → PRM {resource, authorization_servers:[<auth>/<tenant>]} [S32]
+ *   GET  /.well-known/oauth-protected-resource/v2/mcp        → PRM + scopes_supported [S28]
+ *   GET  /.well-known/oauth-authorization-server             → v1 root AS metadata (/v1/authorize, /v1/token, /v1/register);
+ *                                                              issuer mcp, or cf.mcp when org.mcp.issuerQuirk [S26][S30] vs [S21][S31]
+ *   POST /v1/register                                        → DCR (201) [S30]; 404 when org.mcp.dcrEnabled is false
+ *   GET  /v1/authorize → 302 to <auth>/authorize;  POST /v1/token → 307 to <auth>/oauth/token (sim-core does PKCE/consent)
+ *   /authorize, /token, /register (unversioned)              → 404 [S33]
+ *  auth host
+ *   GET  /.well-known/oauth-authorization-server/<tenant>    → path-scoped AS metadata (RFC 8414 §3.1 path insertion);
+ *   GET  /<tenant>/.well-known/oauth-authorization-server       issuer = the bare auth origin (the real §3.3 mismatch
+ *                                                              [S21][S27]) unless org.mcp.asIssuerConsistent
+ *   GET  /.well-known/oauth-authorization-server             → origin-only metadata WITHOUT registration_endpoint [S34]
+ *   POST /<tenant>/dcr/register                              → DCR [S35]; a client_secret even for auth method none [S36]
+ */
+import { z } from 'zod';
+import type { Ctx, Router } from '../http.ts';
+import { registerDynamicClient, world } from '../state.ts';
+import { ENDPOINT_PATHS } from './principal.ts';
+
+/** The path-scoped tenant of the simulated auth server (real example: VCeDsk8ZHncYF1g234fKtc4lNipbBhu3 [S32]; ours is 32 chars too). */
+export const MCP_TENANT = 'SimMcpTenant8ZHncYF1g234fKtc4lNi';
+
+/**
+ * scopes_supported of the v2 PRM and the AS documents. The reference lists only one client's default set [S45];
+ * the simulator adds the comment, Rovo-search and MCP read scopes its tools use (simulator/docs/mcp.md).
+ */
+export const MCP_SCOPES_SUPPORTED = [
+  'offline_access',
+  'read:jira-work',
+  'write:jira-work',
+  'read:page:confluence',
+  'write:page:confluence',
+  'search:confluence',
+  'read:space:confluence',
+  'read:comment:confluence',
+  'write:comment:confluence',
+  'read:confluence:mcp',
+  'search:rovo:mcp',
+] as const;
+
+const edge = (h: (ctx: Ctx) => void | Promise<void>) => (ctx: Ctx) => {
+  // §1: responses of mcp.atlassian.com carry `Server: AtlassianEdge` [S25]
+  ctx.res.setHeader('server', 'AtlassianEdge');
+  return h(ctx);
+};
+
+const notFound = (ctx: Ctx) => ctx.text(404, 'Not Found');
+
+function asCommon(): Record<string, unknown> {
+  return {
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // sim-core's /authorize accepts S256 only (one real probe also lists plain [S28][S38])
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: [...MCP_SCOPES_SUPPORTED],
+  };
+}
+
+function pathScopedAs(ctx: Ctx, withRegistration: boolean): Record<string, unknown> {
+  const auth = ctx.bases.auth;
+  const issuer = world().org.mcp.asIssuerConsistent ? `${auth}/${MCP_TENANT}` : auth;
+  return {
+    issuer,
+    authorization_endpoint: `${auth}/authorize`,
+    token_endpoint: `${auth}/oauth/token`,
+    ...(withRegistration ? { registration_endpoint: `${auth}/${MCP_TENANT}/dcr/register` } : {}),
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+    ...asCommon(),
+  };
+}
+
+function cfHost(base: string): string {
+  const u = new URL(base);
+  u.hostname = `cf.${u.hostname}`;
+  return u.origin;
+}
+
+function v1RootAs(ctx: Ctx): Record<string, unknown> {
+  const mcp = ctx.bases.mcp;
+  return {
+    issuer: world().org.mcp.issuerQuirk ? cfHost(mcp) : mcp,
+    authorization_endpoint: `${mcp}/v1/authorize`,
+    token_endpoint: `${mcp}/v1/token`,
+    registration_endpoint: `${mcp}/v1/register`,
+    // /v1/token answers with a 307 to the auth host; fetch drops Authorization on a cross-origin redirect, so
+    // client_secret_basic is not offered here (simulator choice)
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+    ...asCommon(),
+  };
+}
+
+/** RFC 7591 §2 client metadata (the fields the simulator uses; others are echoed back) */
+const DcrRequest = z.looseObject({
+  redirect_uris: z.array(z.string().url()).min(1),
+  client_name: z.string().optional(),
+  token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
+  grant_types: z.array(z.string()).optional(),
+  response_types: z.array(z.string()).optional(),
+  scope: z.string().optional(),
+});
+
+async function dcr(ctx: Ctx): Promise<void> {
+  if (!world().org.mcp.dcrEnabled) {
+    notFound(ctx);
+    return;
+  }
+  // RFC 7591 §3.2.2 error codes
+  const meta = await ctx.parse(DcrRequest, 'json', (issue) => ({
+    status: 400,
+    body: { error: issue.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata', error_description: issue },
+  }));
+  const method = meta.token_endpoint_auth_method ?? 'client_secret_post';
+  const { clientId, clientSecret } = registerDynamicClient({
+    redirect_uris: meta.redirect_uris,
+    token_endpoint_auth_method: method,
+    ...(meta.client_name !== undefined ? { client_name: meta.client_name } : {}),
+    ...(meta.scope !== undefined ? { scope: meta.scope } : {}),
+  });
+  ctx.note({ clientId });
+  const app = world().apps[clientId];
+  // RFC 7591 §3.2.1; §2a [S36]: a client_secret comes back even for token_endpoint_auth_method=none
+  ctx.json(
+    201,
+    {
+      ...meta,
+      client_id: clientId,
+      client_secret: clientSecret,
+      client_id_issued_at: Math.floor(Date.now() / 1000),
+      client_secret_expires_at: 0,
+      client_name: meta.client_name ?? app?.name ?? 'MCP client',
+      redirect_uris: meta.redirect_uris,
+      token_endpoint_auth_method: method,
+      grant_types: meta.grant_types ?? ['authorization_code', 'refresh_token'],
+      response_types: meta.response_types ?? ['code'],
+      scope: (app?.scopes ?? []).join(' '),
+    },
+    { 'cache-control': 'no-store' },
+  );
+}
+
+export function registerDiscovery(mcp: Router, auth: Router): void {
+  // ---- mcp host: protected-resource metadata (RFC 9728)
+  mcp.route('GET', '/.well-known/oauth-protected-resource', edge(notFound));
+  mcp.route('GET', '/.well-known/oauth-protected-resource/v1/mcp', edge(notFound));
+  mcp.route(
+    'GET',
+    '/.well-known/oauth-protected-resource/v1/mcp/authv2',
+    edge((ctx) => ctx.json(200, { resource: `${ctx.bases.mcp}${ENDPOINT_PATHS.authv2}`, authorization_servers: [`${ctx.bases.auth}/${MCP_TENANT}`] })),
+  );
+  mcp.route(
+    'GET',
+    '/.well-known/oauth-protected-resource/v2/mcp',
+    edge((ctx) =>
+      ctx.json(200, {
+        resource: `${ctx.bases.mcp}${ENDPOINT_PATHS.v2}`,
+        authorization_servers: [`${ctx.bases.auth}/${MCP_TENANT}`],
+        scopes_supported: [...MCP_SCOPES_SUPPORTED],
+        bearer_methods_supported: ['header'],
+      }),
+    ),
+  );
+  // ---- mcp host: v1 root AS, versioned OAuth endpoints, unversioned 404s
+  mcp.route('GET', '/.well-known/oauth-authorization-server', edge((ctx) => ctx.json(200, v1RootAs(ctx))));
+  mcp.route('POST', '/v1/register', edge(dcr));
+  mcp.route('GET', '/v1/authorize', edge((ctx) => ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302)));
+  mcp.route('POST', '/v1/token', edge((ctx) => ctx.redirect(`${ctx.bases.auth}/oauth/token`, 307)));
+  for (const p of ['/authorize', '/token', '/register']) mcp.route('*', p, edge(notFound));
+
+  // ---- auth host: path-scoped AS metadata, origin-only metadata, DCR
+  auth.route('GET', `/.well-known/oauth-authorization-server/${MCP_TENANT}`, (ctx) => ctx.json(200, pathScopedAs(ctx, true)));
+  auth.route('GET', `/${MCP_TENANT}/.well-known/oauth-authorization-server`, (ctx) => ctx.json(200, pathScopedAs(ctx, true)));
+  auth.route('GET', '/.well-known/oauth-authorization-server', (ctx) => ctx.json(200, pathScopedAs(ctx, false)));
+  auth.route('POST', `/${MCP_TENANT}/dcr/register`, dcr);
+}
+
+export { edge };

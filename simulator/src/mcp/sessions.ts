@@ -1,0 +1,121 @@
+/**
+ * The Streamable HTTP endpoints (atlassian-mcp.md §1): auth first (per-endpoint 401), then the burst limit, then the
+ * `Mcp-Session-Id` session map of that endpoint (one McpServer + StreamableHTTPServerTransport per session, plain
+ * node:http as in mcp-sdk.md §3 "Without express"; the parsed body goes to handleRequest).
+ *
+ *  - initialize without a session id → new session (200, text/event-stream, `mcp-session-id` header); counted as
+ *    `mcpSessions`.
+ *  - unknown session id → 404 `{"code":-32001,"message":"Session not found"}` (what the SDK answers).
+ *  - no session id on anything but initialize → 400 (SDK wording).
+ *  - DELETE with the session id ends it; POST /__admin/reset drops every session.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Ctx } from '../http.ts';
+import { count, world } from '../state.ts';
+import { callerIp } from './gate.ts';
+import { authenticate, type Endpoint, send401 } from './principal.ts';
+import { takeCall } from './ratelimit.ts';
+import { authInfoFor, buildServer, type Mode, type RequestEnv } from './server.ts';
+
+interface Session {
+  id: string;
+  mode: Mode;
+  transport: StreamableHTTPServerTransport;
+  sync: ReturnType<typeof buildServer>['sync'];
+  close(): Promise<void>;
+}
+
+const sessions: Record<Endpoint, Map<string, Session>> = { v1: new Map(), authv2: new Map(), v2: new Map() };
+
+export function sessionCount(): number {
+  return sessions.v1.size + sessions.authv2.size + sessions.v2.size;
+}
+
+/** Drop every session (admin reset). Open GET streams are closed by the transports. */
+export function dropAllSessions(): void {
+  for (const map of Object.values(sessions)) {
+    const all = [...map.values()];
+    map.clear();
+    for (const s of all) void s.close().catch(() => undefined);
+  }
+}
+
+function rpcError(ctx: Ctx, status: number, code: number, message: string, id: unknown = null, headers?: Record<string, string>): void {
+  ctx.json(status, { jsonrpc: '2.0', error: { code, message }, id }, headers);
+}
+
+function toolCallIds(body: unknown): unknown[] {
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs.filter((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'tools/call').map((m) => (m as { id?: unknown }).id ?? null);
+}
+
+export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {
+  const auth = authenticate(ctx);
+  if (!auth.ok) {
+    send401(ctx, endpoint, auth.description);
+    return;
+  }
+  const p = auth.principal;
+  ctx.note({ account: p.email, ...(p.clientId ? { clientId: p.clientId } : {}), ...(p.grantId ? { grant: p.grantId } : {}) });
+
+  let body: unknown;
+  if (ctx.req.method === 'POST') {
+    const raw = (await ctx.rawBody()).toString('utf8');
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      rpcError(ctx, 400, -32700, 'Parse error: Invalid JSON');
+      return;
+    }
+    // §5: 429 on bursts; the limit counts tool calls per credential (0 = off)
+    const limit = world().org.mcp.burstLimitPerSecond;
+    for (const id of toolCallIds(body)) {
+      const wait = takeCall(p.key, limit);
+      if (wait > 0) {
+        rpcError(ctx, 429, -32000, 'Too Many Requests', id, { 'retry-after': String(wait) });
+        return;
+      }
+    }
+  }
+
+  const renv: RequestEnv = { principal: p, bases: ctx.bases, ip: callerIp(ctx.req), note: ctx.note };
+  (ctx.req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor(renv);
+  const map = sessions[endpoint];
+  const sid = ctx.req.headers['mcp-session-id'];
+  if (typeof sid === 'string' && sid !== '') {
+    const s = map.get(sid);
+    if (!s) {
+      rpcError(ctx, 404, -32001, 'Session not found');
+      return;
+    }
+    s.sync(p);
+    await s.transport.handleRequest(ctx.req, ctx.res, body);
+    return;
+  }
+  if (ctx.req.method !== 'POST' || !isInitializeRequest(body)) {
+    rpcError(ctx, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    return;
+  }
+  const mode: Mode = endpoint === 'v2' ? (ctx.query.get('tools') === 'all' ? 'v2-all' : 'v2') : 'v1';
+  const built = buildServer(mode);
+  built.sync(p);
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => {
+      map.set(id, { id, mode, transport, sync: built.sync, close: () => built.server.close() });
+      count('mcpSessions');
+    },
+    onsessionclosed: (id) => {
+      map.delete(id);
+    },
+  });
+  transport.onclose = () => {
+    if (transport.sessionId) map.delete(transport.sessionId);
+  };
+  await built.server.connect(transport);
+  await transport.handleRequest(ctx.req, ctx.res, body);
+}
