@@ -28,10 +28,13 @@ async function jsonBody(ctx: Ctx): Promise<unknown> {
 
 export function registerAdmin(r: SimRouter): void {
   r.route('POST', '/reset', (ctx) => {
+    const t0 = process.hrtime.bigint();
     resetState();
     clearFaults();
     clearLog();
-    ctx.res.writeHead(204);
+    // server-side duration, so tests can hold reset to its budget (< 5 ms) without counting HTTP overhead
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    ctx.res.writeHead(204, { 'x-sim-reset-ms': ms.toFixed(3) });
     ctx.res.end();
   });
 

@@ -425,7 +425,7 @@ export function refresh(token: string, clientId: string): RefreshResult {
   if (now - r.issuedAt > s.refreshInactivitySeconds * 1000 && r.usedAt === null) return { ok: false, reason: 'expired' };
   if (r.usedAt !== null) {
     // atlassian-oauth.md §3: reuse leeway 10 min; reuse outside it invalidates ALL refresh tokens of the family
-    if (now - r.usedAt > s.refreshReuseWindowSeconds * 1000) {
+    if (now - r.usedAt >= s.refreshReuseWindowSeconds * 1000) {
       f.revoked = true;
       for (const t of accessTokens.values()) if (t.grantId === f.grantId && t.clientId === f.clientId) t.revoked = true;
       counters.familyRevocations = (counters.familyRevocations as number) + 1;
