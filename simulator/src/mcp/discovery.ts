@@ -75,10 +75,11 @@ function pathScopedAs(ctx: Ctx, withRegistration: boolean): Record<string, unkno
   };
 }
 
-function cfHost(base: string): string {
+/** https://mcp.atlassian.com → https://cf.mcp.atlassian.com; a loopback IP base → http://cf.localhost:<port> (an IP takes no prefix) */
+export function cfHost(base: string): string {
   const u = new URL(base);
-  u.hostname = `cf.${u.hostname}`;
-  return u.origin;
+  const isIp = /^[\d.]+$/.test(u.hostname) || u.hostname.startsWith('[');
+  return `${u.protocol}//cf.${isIp ? 'localhost' : u.hostname}${u.port ? `:${u.port}` : ''}`;
 }
 
 function v1RootAs(ctx: Ctx): Record<string, unknown> {
