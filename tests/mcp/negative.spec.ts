@@ -1,0 +1,52 @@
+/**
+ * Negative calls must give the RIGHT error: bad arguments → mcp-bad-arguments (mcp-sdk.md §1: -32602 Input
+ * validation error), a cloudId the account cannot use → a tool error naming it, an unknown tool → scope-filtered
+ * ("tools are filtered, not denied", atlassian-mcp.md §5). Also the positive side of §4: cloudId accepts a hostname.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '../../fixtures/index.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
+
+test('a call without the required cloudId is rejected as mcp-bad-arguments', async ({ mcp }) => {
+  const s = await mcp.session();
+  const rec = await s.call('getVisibleJiraProjects', {});
+  await labelMcp({ tool: 'getVisibleJiraProjects', account: s.account });
+  expect(rec.ok).toBe(false);
+  expect(rec.category, rec.text).toBe('mcp-bad-arguments');
+});
+
+test('an argument of the wrong type is rejected as mcp-bad-arguments', async ({ mcp }) => {
+  const s = await mcp.session();
+  const cloudId = await s.resolver.resolve('cloudId', s.callFn, []);
+  const rec = await s.call('searchJiraIssuesUsingJql', { cloudId, jql: 42 });
+  expect(rec.ok).toBe(false);
+  expect(rec.category, rec.text).toBe('mcp-bad-arguments');
+});
+
+test('a cloudId the account has no access to gives a tool error, not data', async ({ mcp }) => {
+  const s = await mcp.session();
+  const wrong = randomUUID();
+  const rec = await s.call('getVisibleJiraProjects', { cloudId: wrong });
+  await labelMcp({ tool: 'getVisibleJiraProjects', account: s.account, cloudId: wrong });
+  expect(rec.ok, `expected an error for cloudId ${wrong}, got: ${rec.text.slice(0, 200)}`).toBe(false);
+  expect(rec.category).toBe('mcp-tool-error');
+  expect(rec.text.length).toBeGreaterThan(0);
+});
+
+test('cloudId accepts the site host name as well as the UUID', async ({ mcp }) => {
+  const s = await mcp.session();
+  const byId = await s.call('getVisibleJiraProjects', { cloudId: await s.resolver.resolve('cloudId', s.callFn, []) });
+  const host = await s.resolver.resolve('siteHost', s.callFn, []);
+  const byHost = await s.call('getVisibleJiraProjects', { cloudId: host });
+  // atlassian-mcp.md §4: "Cloud ID (UUID or site URL)"
+  expectToolOk(byId);
+  expectToolOk(byHost);
+  expect(byHost.output).toEqual(byId.output);
+});
+
+test('an unknown tool is classified scope-filtered (tools are filtered, not denied)', async ({ mcp }) => {
+  const s = await mcp.session();
+  const rec = await s.call('harnessNoSuchTool', {});
+  expect(rec.ok).toBe(false);
+  expect(rec.category, rec.text).toBe('scope-filtered');
+});
