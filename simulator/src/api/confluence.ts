@@ -20,7 +20,13 @@ const wiki = (call: ProductCall) => `${call.ctx.bases.api}/ex/confluence/${call.
 const siteWiki = (call: ProductCall) => `${call.site.site.url}/wiki`;
 
 // ── v2 helpers ──────────────────────────────────────────────────────────────────────────────────────────────────
-const v2Invalid = (issues: z.core.$ZodIssue[]) => invalidBody('', fieldErrors(issues));
+const V2_REQUIRED: Record<string, string> = {
+  spaceId: 'spaceId is required: the numeric id of the space to create the page in',
+  title: 'title is required and must not be empty',
+  body: 'body is required: {"representation":"storage","value":"…"}',
+};
+const v2Invalid = (issues: z.core.$ZodIssue[]) =>
+  invalidBody('', fieldErrors(issues.map((i) => (i.code === 'invalid_type' && i.path.length === 1 ? { ...i, message: V2_REQUIRED[String(i.path[0])] ?? i.message } : i))));
 
 /** v2 cursor pagination: `limit` (1-250, default 25) and an opaque `cursor`. */
 const V2Paging = z.object({
