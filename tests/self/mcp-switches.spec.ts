@@ -1,0 +1,132 @@
+/**
+ * Self-tests: every MCP switch of the simulator world provoked on a PRIVATE simulator and classified by the harness
+ * (fixtures/classify-mcp.ts). Each test flips one switch through the admin API, talks MCP only through the fixture,
+ * and asserts the category a user would see in the report.
+ */
+import { expect, test } from '../../fixtures/index.ts';
+import { expectToolOk } from '../../fixtures/mcp.ts';
+import type { BoundSession, McpFixture } from '../../fixtures/mcp.ts';
+import { simTarget } from '../../fixtures/target.ts';
+import type { SimHandle } from '../../fixtures/simulator.ts';
+
+async function memberSession(mcp: McpFixture, sim: SimHandle): Promise<BoundSession> {
+  const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
+  expectToolOk(s.initialize);
+  return s;
+}
+
+async function cloudIdOf(s: BoundSession): Promise<string> {
+  const r = await s.call('getAccessibleAtlassianResources', {});
+  expectToolOk(r);
+  const id = (r.output as Array<{ id: string }>)[0]?.id;
+  expect(id, 'accessible resources must list a site').toBeTruthy();
+  return id!;
+}
+
+test('API-token auth turned off → every tool call is classified api-token-disabled', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { apiTokenAuth: false } } });
+  const s = await memberSession(mcp, sim);
+  const rec = await s.call('atlassianUserInfo', {});
+  expect(rec.ok).toBe(false);
+  expect(rec.category, rec.text).toBe('api-token-disabled');
+  expect(rec.text).toContain("You don't have permission to connect via API token");
+});
+
+test('IP allowlist without the caller → tool calls are classified ip-blocked', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { ipAllowlist: ['10.0.0.1'] } } });
+  const s = await memberSession(mcp, sim);
+  const rec = await s.call('atlassianUserInfo', {});
+  expect(rec.category, rec.text).toBe('ip-blocked');
+});
+
+test('IP allowlist that contains the caller lets calls through', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { ipAllowlist: ['127.0.0.1'] } } });
+  const s = await memberSession(mcp, sim);
+  expectToolOk(await s.call('atlassianUserInfo', {}));
+});
+
+for (const [perm, tool, args] of [
+  ['read', 'getVisibleJiraProjects', (cloudId: string) => ({ cloudId })],
+  ['write', 'createJiraIssue', (cloudId: string) => ({ cloudId, projectKey: 'SBX', issueTypeName: 'Task', summary: 'blocked' })],
+  ['search', 'searchJiraIssuesUsingJql', (cloudId: string) => ({ cloudId, jql: 'project = SBX' })],
+] as const) {
+  test(`admin ${perm} permission off → ${tool} disappears from tools/list and its call is scope-filtered`, async ({ mcp, sim }) => {
+    const before = await memberSession(mcp, sim);
+    const cloudId = await cloudIdOf(before);
+    expect((await before.listTools()).tools.map((t) => t.name)).toContain(tool);
+    await sim.admin.patchWorld({ org: { mcp: { permissions: { read: perm !== 'read', write: perm !== 'write', search: perm !== 'search' } } } });
+    const s = await memberSession(mcp, sim);
+    expect((await s.listTools()).tools.map((t) => t.name)).not.toContain(tool);
+    const rec = await s.call(tool, args(cloudId));
+    expect(rec.category, rec.text).toBe('scope-filtered');
+  });
+}
+
+test('legacy unscoped API token → only Teamwork Graph tools; a Jira tool is scope-filtered', async ({ mcp, sim }) => {
+  const creds = await mcp.credentials(mcp.sweepAccount.role, 'api-token-unscoped', simTarget(sim));
+  const s = await mcp.session({ mcpBase: sim.urls.mcp, credentials: creds });
+  expectToolOk(s.initialize);
+  const names = (await s.listTools()).tools.map((t) => t.name);
+  expect(names.every((n) => /TeamworkGraph/.test(n)), JSON.stringify(names)).toBe(true);
+  const rec = await s.call('getJiraIssue', { cloudId: 'x', issueIdOrKey: 'DEMO-1' });
+  expect(rec.category, rec.text).toBe('scope-filtered');
+});
+
+test('burst limit → parallel calls get 429 classified mcp-rate-limited, and Retry-After is honoured on retry', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { burstLimitPerSecond: 2 } } });
+  const s = await memberSession(mcp, sim);
+  const burst = await Promise.all(Array.from({ length: 6 }, () => s.call('atlassianUserInfo', {}, { retryOn429: false })));
+  const limited = burst.filter((r) => r.category === 'mcp-rate-limited');
+  expect(limited.length, burst.map((r) => `${r.http?.status} ${r.category ?? 'ok'}`).join(', ')).toBeGreaterThan(0);
+  expect(limited[0]!.http?.status).toBe(429);
+  expect(limited[0]!.http?.retryAfter, 'Retry-After header recorded').toBeTruthy();
+  // the same burst with retries: everything passes, and the retries are recorded
+  const retried = await Promise.all(Array.from({ length: 6 }, () => s.call('atlassianUserInfo', {})));
+  for (const r of retried) expectToolOk(r);
+  expect(retried.some((r) => r.retries > 0)).toBe(true);
+});
+
+for (const [fault, category, text] of [
+  ['trouble', 'transient', 'We are having trouble completing this action'],
+  ['connection-settings', 'mcp-connection-settings', "We couldn't verify your connection settings"],
+  ['verify-access', 'mcp-auth-failed', "We couldn't verify your access"],
+  ['auth-failed', 'mcp-auth-failed', 'Authentication failed'],
+] as const) {
+  test(`tool fault "${fault}" is classified ${category}`, async ({ mcp, sim }) => {
+    await sim.admin.patchWorld({ org: { mcp: { toolFault: fault } } });
+    const s = await memberSession(mcp, sim);
+    const rec = await s.call('atlassianUserInfo', {});
+    expect(rec.ok).toBe(false);
+    expect(rec.category, rec.text).toBe(category);
+    expect(rec.text).toContain(text);
+  });
+}
+
+test('tool fault "app-not-installed" hits write tools only and is classified mcp-auth-failed', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { toolFault: 'app-not-installed' } } });
+  const s = await memberSession(mcp, sim);
+  const cloudId = await cloudIdOf(s);
+  const w = await s.call('createJiraIssue', { cloudId, projectKey: 'SBX', issueTypeName: 'Task', summary: 'x' });
+  expect(w.category, w.text).toBe('mcp-auth-failed');
+  expect(w.text).toContain('The app is not installed on this instance');
+});
+
+test('issuer quirk → v1 discovery reports issuer-mismatch', async ({ mcp, sim }) => {
+  const clean = await mcp.discover('v1', sim.urls.mcp);
+  expect(clean.findings.map((f) => f.id)).not.toContain('issuer-mismatch');
+  await sim.admin.patchWorld({ org: { mcp: { issuerQuirk: true } } });
+  const r = await mcp.discover('v1', sim.urls.mcp);
+  const f = r.findings.find((x) => x.id === 'issuer-mismatch');
+  expect(f, JSON.stringify(r.findings)).toBeDefined();
+  expect(f!.detail).toMatch(/expected issuer .* received/);
+});
+
+test('DCR switched off → discovery names the registration failure', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { dcrEnabled: false } } });
+  for (const endpoint of ['v1', 'authv2'] as const) {
+    const r = await mcp.discover(endpoint, sim.urls.mcp);
+    const ids = r.findings.map((f) => f.id);
+    expect(ids.some((id) => id === 'dcr-404' || id === 'dcr-missing'), `${endpoint}: ${JSON.stringify(ids)}`).toBe(true);
+    expect(r.registration?.clientId).toBeUndefined();
+  }
+});
