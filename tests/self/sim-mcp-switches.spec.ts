@@ -123,7 +123,7 @@ test.describe('tool list filtering', () => {
     // filtered, not denied (§5 [S47]): calling a hidden tool does not run it
     const hidden = await call(client, 'createJiraIssue', { cloudId: ACME, projectKey: 'SBX', issueTypeName: 'Task', summary: 'x' });
     expect(hidden.isError).toBe(true);
-    expect(hidden.text).toContain('createJiraIssue');
+    expect(hidden.text).toBe('MCP error -32602: Tool createJiraIssue not found');
     const w = await sim.admin.world<{ data: Record<string, { jira: { issues: unknown[] } }> }>();
     expect(w.data[ACME]!.jira.issues).toHaveLength(4);
     await client.close();
@@ -158,6 +158,15 @@ test.describe('tool list filtering', () => {
     expect(names).toEqual(expect.arrayContaining(['atlassianUserInfo', 'searchJiraIssuesUsingJql', 'createJiraIssue']));
     await client.close();
   });
+});
+
+test('an unscoped token with Read off sees an empty tool list, and a tool granted later appears mid-session', async ({ sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { permissions: { read: false, write: true, search: true } } } });
+  const { client } = await connect(sim, MEMBER_UNSCOPED);
+  expect(await toolNames(client)).toEqual([]);
+  await sim.admin.patchWorld({ org: { mcp: { permissions: { read: true, write: true, search: true } } } });
+  expect(await toolNames(client)).toEqual(['getTeamworkGraphContext', 'getTeamworkGraphObject']);
+  await client.close();
 });
 
 test.describe('org switches answered as tool errors', () => {

@@ -73,10 +73,12 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
   const server = new McpServer(SERVER_INFO, {
     instructions: 'Atlassian Rovo MCP server (simulator). Call getAccessibleAtlassianResources first to find the cloudId of your site.',
   });
-  const registered = new Map<string, { spec: ToolSpec; handle: RegisteredTool }>();
+  // A tool the caller may not see is removed, not disabled: calling it then answers "Tool <name> not found", as real
+  // does for filtered tools (§5 [S47] "tools are filtered, not denied"); it is registered again when it becomes visible.
+  const registered = new Map<string, RegisteredTool>();
   const listed = mode === 'v2' ? V1_TOOLS.filter((t) => V2_PRIMARY.includes(t.name)) : V1_TOOLS;
-  for (const spec of listed) {
-    const handle = server.registerTool(
+  const add = (spec: ToolSpec) =>
+    server.registerTool(
       spec.name,
       { title: spec.title, description: spec.description, inputSchema: spec.input, annotations: { title: spec.title, readOnlyHint: spec.group !== 'write', openWorldHint: true } },
       async (args: Record<string, unknown>, extra) => {
@@ -84,8 +86,10 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
         return runTool(spec, args, renv, tenv);
       },
     );
-    registered.set(spec.name, { spec, handle });
-  }
+
+  // Installs the tools/list and tools/call handlers and the tools capability before connect, even when the caller
+  // can see no tool yet (capabilities cannot be registered after connecting).
+  server.registerTool('__sim_init__', { description: 'placeholder' }, async () => ({ content: [] })).remove();
 
   if (mode === 'v2') {
     const hidden = (p: Principal) => V1_TOOLS.filter((t) => !V2_PRIMARY.includes(t.name) && isVisible(t, p));
@@ -148,11 +152,13 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
   return {
     server,
     sync(p: Principal) {
-      for (const { spec, handle } of registered.values()) {
+      for (const spec of listed) {
         const want = isVisible(spec, p);
-        if (handle.enabled !== want) {
-          if (want) handle.enable();
-          else handle.disable();
+        const handle = registered.get(spec.name);
+        if (want && !handle) registered.set(spec.name, add(spec));
+        else if (!want && handle) {
+          handle.remove();
+          registered.delete(spec.name);
         }
       }
     },
