@@ -173,6 +173,26 @@ test.describe('simulator admin API and process', () => {
     expect(r3.stderr).toContain('unknown option "--colour"');
   });
 
+  test('prints one ready line with the four host URLs, admin and canary, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulator', 'src', 'main.ts'), '--port', '0'], { cwd: ROOT });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before the ready line`)));
+    });
+    const ready = JSON.parse(line) as Record<string, string>;
+    expect(Object.keys(ready).sort()).toEqual(['admin', 'api', 'auth', 'canary', 'id', 'mcp']);
+    expect(ready.admin).toBe(`${ready.auth}/__admin`);
+    expect(ready.canary).toBe('SIMCANARY');
+    expect(new Set([ready.auth, ready.id, ready.api, ready.mcp]).size).toBe(4);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   test('with --tls-cert/--tls-key one HTTPS port routes by Host header and builds URLs from the real host names', async ({}, testInfo) => {
     const pems = await generate([{ name: 'commonName', value: 'auth.atlassian.com' }], { keySize: 2048 });
     const cert = testInfo.outputPath('cert.pem');
