@@ -224,6 +224,45 @@ test.describe('write tools change the world', () => {
   });
 });
 
+test.describe('more write tools', () => {
+  test('editJiraIssue, addWorklogToJiraIssue and createIssueLink land in the world', async ({ sim }) => {
+    const client = await connect(sim);
+    await ok(client, 'editJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1', fields: { summary: 'edited by MCP' } });
+    const wl = await ok<{ id: string; timeSpentSeconds: number }>(client, 'addWorklogToJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1', timeSpent: '1h 30m' });
+    expect(wl.timeSpentSeconds).toBe(5400);
+    const link = await ok<{ id: string; type: { name: string } }>(client, 'createIssueLink', { cloudId: ACME, inwardIssue: 'SBX-1', outwardIssue: 'DEMO-1', type: 'relates' });
+    expect(link.type.name).toBe('Relates');
+    const w = (await sim.admin.world<{ data: Record<string, { jira: { issues: Array<WorldIssue & { worklogs: Array<{ id: string }>; links: Array<{ id: string; type: string }> }> } }> }>()).data[ACME]!.jira.issues;
+    const sbx1 = w.find((i) => i.key === 'SBX-1')!;
+    expect(sbx1.summary).toBe('edited by MCP');
+    expect(sbx1.worklogs.map((x) => x.id)).toContain(wl.id);
+    expect(w.find((i) => i.key === 'DEMO-1')!.links.map((l) => [l.id, l.type])).toContainEqual([link.id, 'Relates']);
+    expect(await errorMessage(client, 'editJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1', fields: { flavour: 'x' } })).toBe(
+      "Field 'flavour' cannot be set. It is not on the appropriate screen, or unknown.",
+    );
+    await client.close();
+  });
+
+  test('a footer comment and its reply: the reply is a child, not a top-level comment', async ({ sim }) => {
+    const client = await connect(sim);
+    const page = (await worldData(sim))[ACME]!.confluence.pages.find((p) => p.title === 'Sandbox home')!;
+    const top = await ok<{ id: string }>(client, 'createConfluenceFooterComment', { cloudId: ACME, pageId: page.id, body: 'top comment' });
+    const reply = await ok<{ id: string; parentCommentId: string }>(client, 'createConfluenceFooterComment', { cloudId: ACME, parentCommentId: top.id, body: 'a reply' });
+    expect(reply.parentCommentId).toBe(top.id);
+    const list = await ok<{ results: Array<{ id: string }> }>(client, 'getConfluencePageFooterComments', { cloudId: ACME, pageId: page.id });
+    expect(list.results.map((c) => c.id)).toEqual([top.id]);
+    const kids = await ok<{ results: Array<{ id: string }> }>(client, 'getConfluenceCommentChildren', { cloudId: ACME, commentId: top.id, commentType: 'footer' });
+    expect(kids.results.map((c) => c.id)).toEqual([reply.id]);
+    expect(await errorMessage(client, 'createConfluenceInlineComment', {
+      cloudId: ACME,
+      pageId: page.id,
+      body: 'x',
+      inlineCommentProperties: { textSelection: 'not on the page', textSelectionMatchCount: 1, textSelectionMatchIndex: 0 },
+    })).toBe('The text selection "not on the page" was not found on the page.');
+    await client.close();
+  });
+});
+
 test.describe('v2', () => {
   test('/v2/mcp lists the primary set plus discover, execute and getToolDescription', async ({ sim }) => {
     const client = await connect(sim, '/v2/mcp');
