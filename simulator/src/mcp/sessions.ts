@@ -30,6 +30,8 @@ interface Session {
 }
 
 const sessions: Record<Endpoint, Map<string, Session>> = { v1: new Map(), authv2: new Map(), v2: new Map() };
+/** clients rarely DELETE (the SDK's close() does not); beyond this many per endpoint the oldest session is dropped (simulator choice) */
+const MAX_SESSIONS_PER_ENDPOINT = 500;
 
 export function sessionCount(): number {
   return sessions.v1.size + sessions.authv2.size + sessions.v2.size;
@@ -108,6 +110,11 @@ export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {
     onsessioninitialized: (id) => {
       map.set(id, { id, mode, transport, sync: built.sync, close: () => built.server.close() });
       count('mcpSessions');
+      if (map.size > MAX_SESSIONS_PER_ENDPOINT) {
+        const [oldestId, oldest] = map.entries().next().value as [string, Session];
+        map.delete(oldestId);
+        void oldest.close().catch(() => undefined);
+      }
     },
     onsessionclosed: (id) => {
       map.delete(id);
