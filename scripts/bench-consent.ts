@@ -79,7 +79,8 @@ try {
   });
   const after = await sim.admin.stats();
   const wallS = (performance.now() - t0) / 1000;
-  const perKey = Math.ceil(wallS / (ttlS - leewayS));
+  // the workers' run starts after their start-up, so the target uses the run length, not the wall time
+  const perKey = Math.ceil(durationS / (ttlS - leewayS));
   const unauthorised = exits.reduce((n, e) => n + (e.report?.statuses['401'] ?? 0), 0);
   const errors = exits.filter((e) => !e.report || e.report.error).length;
   rows.push({
