@@ -143,13 +143,17 @@ test.describe('dynamic client registration', () => {
   });
 });
 
-test('/v1/authorize redirects to the auth host and /v1/token forwards with 307', async ({ sim }) => {
+test('/v1/authorize redirects to the auth host and /v1/token answers as the auth token endpoint', async ({ sim }) => {
   const a = await fetch(`${sim.urls.mcp}/v1/authorize?client_id=x&response_type=code&state=s`, { redirect: 'manual' });
   expect(a.status).toBe(302);
   expect(a.headers.get('location')).toBe(`${sim.urls.auth}/authorize?client_id=x&response_type=code&state=s`);
-  const t = await fetch(`${sim.urls.mcp}/v1/token`, { method: 'POST', redirect: 'manual', body: 'grant_type=x' });
-  expect(t.status).toBe(307);
-  expect(t.headers.get('location')).toBe(`${sim.urls.auth}/oauth/token`);
+  const body = JSON.stringify({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: 'http://127.0.0.1:9/cb', client_id: 'sim-client-3lo', client_secret: 'wrong' });
+  const viaMcp = await fetch(`${sim.urls.mcp}/v1/token`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body });
+  const direct = await fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect(viaMcp.status).toBe(direct.status);
+  expect(viaMcp.status).toBeGreaterThanOrEqual(400);
+  expect(await viaMcp.json()).toEqual(await direct.json());
+  expect(viaMcp.headers.get('server')).toBe('AtlassianEdge');
 });
 
 /** An in-memory OAuthClientProvider (mcp-sdk.md §1) that records the authorization URL instead of opening it. */

@@ -8,7 +8,9 @@
  *  - expired and revoked tokens are 401 with the endpoint's challenge.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { SimHandle } from '../../fixtures/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -20,6 +22,34 @@ const MEMBER = { email: 'member@sim.example', password: 'SIMCANARY-pw-member' };
 const APP_3LO = { id: 'sim-client-3lo', secret: 'SIMCANARY-cs-3lo-8f2k1q' };
 const TROUBLE = 'We are having trouble completing this action. Please try again shortly.';
 const CONNECTION = "We couldn't verify your connection settings. Please contact your administrator for assistance.";
+
+/** Log in, then accept consent for acme on the authorization URL `url` (followed through redirects); returns the code. */
+async function consentAt(sim: SimHandle, url: string): Promise<string> {
+  const login = await fetch(`${sim.urls.id}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ step: 'password', username: MEMBER.email, password: MEMBER.password, continue: '' }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  let next = url;
+  for (let hop = 0; hop < 5 && !new URL(next).pathname.endsWith('/consent'); hop++) {
+    const r = await fetch(next, { redirect: 'manual', headers: { cookie } });
+    expect(r.status, `GET ${new URL(next).pathname}`).toBe(302);
+    next = new URL(r.headers.get('location')!, next).href;
+  }
+  const consentUrl = new URL(next);
+  expect(consentUrl.pathname).toBe('/consent');
+  const accept = await fetch(`${sim.urls.auth}/consent`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie },
+    body: new URLSearchParams({ rid: consentUrl.searchParams.get('rid')!, action: 'accept', site: ACME }),
+  });
+  const back = new URL(accept.headers.get('location')!);
+  const code = back.searchParams.get('code');
+  expect(code, `consent returned error ${back.searchParams.get('error')}: ${back.searchParams.get('error_description')}`).toBeTruthy();
+  return code!;
+}
 
 /** Log in, authorize and accept consent for acme over HTTP; returns the authorization code. */
 async function consentCode(sim: SimHandle, q: Record<string, string>): Promise<string> {
@@ -185,4 +215,52 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
     // the token's own 1-second lifetime is the condition waited for (polled, no sleep)
     await expect.poll(post, { timeout: 5000, intervals: [250] }).toEqual({ status: 401, body: JSON.stringify({ error: 'invalid_token', error_description: 'The access token expired' }) });
   });
+});
+
+/** An in-memory OAuthClientProvider (mcp-sdk.md §1) that records the authorization URL instead of opening it. */
+function memoryProvider() {
+  const st: { client?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; authUrl?: URL } = {};
+  const provider: OAuthClientProvider = {
+    get redirectUrl() {
+      return REDIRECT;
+    },
+    get clientMetadata() {
+      return { client_name: 'sdk-v1-flow', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', scope: 'read:jira-work offline_access' };
+    },
+    state: () => 'st-sdk',
+    clientInformation: () => st.client,
+    saveClientInformation: (c) => {
+      st.client = c;
+    },
+    tokens: () => st.tokens,
+    saveTokens: (t) => {
+      st.tokens = t;
+    },
+    redirectToAuthorization: (u) => {
+      st.authUrl = u;
+    },
+    saveCodeVerifier: (v) => {
+      st.verifier = v;
+    },
+    codeVerifier: () => st.verifier ?? '',
+  };
+  return { provider, st };
+}
+
+test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize → consent → /v1/token → tool call', async ({ sim }) => {
+  const { provider, st } = memoryProvider();
+  const serverUrl = new URL(`${sim.urls.mcp}/v1/mcp`);
+  expect(await auth(provider, { serverUrl })).toBe('REDIRECT');
+  expect(`${st.authUrl!.origin}${st.authUrl!.pathname}`).toBe(`${sim.urls.mcp}/v1/authorize`);
+  const code = await consentAt(sim, st.authUrl!.href);
+  expect(await auth(provider, { serverUrl, authorizationCode: code })).toBe('AUTHORIZED');
+  expect(st.tokens?.access_token).toBeTruthy();
+  const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+  const client = new Client({ name: 'sdk-v1-flow', version: '0' });
+  await client.connect(transport);
+  const r = await call(client, 'getJiraIssue', { cloudId: ACME, issueIdOrKey: 'DEMO-1' });
+  expect(r.isError, r.text).toBe(false);
+  const log = (await sim.admin.requests()).map((e) => `${e.method} ${e.host} ${e.path.split('?')[0]} ${e.status}`);
+  expect(log).toEqual(expect.arrayContaining(['GET mcp.atlassian.com /.well-known/oauth-authorization-server 200', 'POST mcp.atlassian.com /v1/register 201', 'POST mcp.atlassian.com /v1/token 200']));
+  await client.close();
 });

@@ -8,7 +8,8 @@
  *   GET  /.well-known/oauth-authorization-server             → v1 root AS metadata (/v1/authorize, /v1/token, /v1/register);
  *                                                              issuer mcp, or cf.mcp when org.mcp.issuerQuirk [S26][S30] vs [S21][S31]
  *   POST /v1/register                                        → DCR (201) [S30]; 404 when org.mcp.dcrEnabled is false
- *   GET  /v1/authorize → 302 to <auth>/authorize;  POST /v1/token → 307 to <auth>/oauth/token (sim-core does PKCE/consent)
+ *   GET  /v1/authorize → 302 to <auth>/authorize (sim-core does login, consent, PKCE, domain allowlist)
+ *   POST /v1/token     → sim-core's token endpoint in-process (the SDK does not follow redirects on token requests)
  *   /authorize, /token, /register (unversioned)              → 404 [S33]
  *  auth host
  *   GET  /.well-known/oauth-authorization-server/<tenant>    → path-scoped AS metadata (RFC 8414 §3.1 path insertion);
@@ -19,6 +20,7 @@
  */
 import { z } from 'zod';
 import type { Ctx, Router } from '../http.ts';
+import { handleToken } from '../auth/token.ts';
 import { registerDynamicClient, world } from '../state.ts';
 import { ENDPOINT_PATHS } from './principal.ts';
 
@@ -89,9 +91,7 @@ function v1RootAs(ctx: Ctx): Record<string, unknown> {
     authorization_endpoint: `${mcp}/v1/authorize`,
     token_endpoint: `${mcp}/v1/token`,
     registration_endpoint: `${mcp}/v1/register`,
-    // /v1/token answers with a 307 to the auth host; fetch drops Authorization on a cross-origin redirect, so
-    // client_secret_basic is not offered here (simulator choice)
-    token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     ...asCommon(),
   };
 }
@@ -170,7 +170,8 @@ export function registerDiscovery(mcp: Router, auth: Router): void {
   mcp.route('GET', '/.well-known/oauth-authorization-server', edge((ctx) => ctx.json(200, v1RootAs(ctx))));
   mcp.route('POST', '/v1/register', edge(dcr));
   mcp.route('GET', '/v1/authorize', edge((ctx) => ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302)));
-  mcp.route('POST', '/v1/token', edge((ctx) => ctx.redirect(`${ctx.bases.auth}/oauth/token`, 307)));
+  // forwarded in-process: the SDK's token request does not follow redirects ("HTTP 307: Redirect … not followed")
+  mcp.route('POST', '/v1/token', edge(handleToken));
   for (const p of ['/authorize', '/token', '/register']) mcp.route('*', p, edge(notFound));
 
   // ---- auth host: path-scoped AS metadata, origin-only metadata, DCR
