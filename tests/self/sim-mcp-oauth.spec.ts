@@ -264,3 +264,20 @@ test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize
   expect(log).toEqual(expect.arrayContaining(['GET mcp.atlassian.com /.well-known/oauth-authorization-server 200', 'POST mcp.atlassian.com /v1/register 201', 'POST mcp.atlassian.com /v1/token 200']));
   await client.close();
 });
+
+test('the SDK completes the /v2/mcp chain: PRM → path-scoped AS → tenant DCR → auth /authorize → consent → token → tool call', async ({ sim }) => {
+  const { provider, st } = memoryProvider();
+  const serverUrl = new URL(`${sim.urls.mcp}/v2/mcp`);
+  const resourceMetadataUrl = new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource/v2/mcp`);
+  expect(await auth(provider, { serverUrl, resourceMetadataUrl })).toBe('REDIRECT');
+  expect(`${st.authUrl!.origin}${st.authUrl!.pathname}`).toBe(`${sim.urls.auth}/authorize`);
+  const code = await consentAt(sim, st.authUrl!.href);
+  expect(await auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: code })).toBe('AUTHORIZED');
+  const client = new Client({ name: 'sdk-v2-flow', version: '0' });
+  await client.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider }));
+  const r = await call(client, 'search', { query: 'login bug' });
+  expect(r.isError, r.text).toBe(false);
+  // the grant covers only the consented site
+  expect((JSON.parse(r.text) as { results: Array<{ cloudId: string }> }).results.map((h) => h.cloudId)).toEqual([ACME]);
+  await client.close();
+});
