@@ -104,13 +104,32 @@ function isFailingRecord(r: EvidenceRecord): boolean {
   return (r.status ?? 0) >= 400;
 }
 
-function siteUrlOf(r: EvidenceRecord): string | undefined {
+function siteUrlOf(r: EvidenceRecord, sites: ReadonlyMap<string, string>): string | undefined {
   if (r.site) return /^https?:\/\//.test(r.site) ? r.site : `https://${r.site}`;
+  if (r.cloudId && sites.has(r.cloudId)) return sites.get(r.cloudId);
   if (r.url && /\.atlassian\.net/.test(r.url)) return new URL(r.url).origin;
   return undefined;
 }
 
-function callFrom(t: TestSummary, r: EvidenceRecord): FailingCall {
+const RESOURCE_ID_URL = /"id"\s*:\s*"([^"]+)"\s*,\s*(?:"[^"]+"\s*:\s*"[^"]*"\s*,\s*)*?"url"\s*:\s*"(https?:[^"]+)"/g;
+/**
+ * cloudId → site URL from the run's own evidence: accessible-resources answers (REST /oauth/token/accessible-resources
+ * and MCP getAccessibleAtlassianResources list `{id, url, name, scopes}`, atlassian-oauth.md) and records with a site.
+ * Read with a pattern because response texts are cut at 2,000 characters.
+ */
+export function siteMap(tests: readonly TestSummary[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const t of tests) {
+    for (const r of readEvidence(t)) {
+      if (r.cloudId && r.site) map.set(r.cloudId, /^https?:\/\//.test(r.site) ? r.site : `https://${r.site}`);
+      const text = (r.responseText ?? '').replace(/\\"/g, '"');
+      for (const m of text.matchAll(RESOURCE_ID_URL)) if (!map.has(m[1]!)) map.set(m[1]!, m[2]!);
+    }
+  }
+  return map;
+}
+
+function callFrom(t: TestSummary, r: EvidenceRecord, sites: ReadonlyMap<string, string>): FailingCall {
   const c = info(r.category ?? t.outcome);
   return {
     test: t.fullName,
@@ -120,7 +139,7 @@ function callFrom(t: TestSummary, r: EvidenceRecord): FailingCall {
     surface: r.surface,
     mcpSessionId: r.mcpSessionId,
     cloudId: r.cloudId,
-    siteUrl: siteUrlOf(r),
+    siteUrl: siteUrlOf(r, sites),
     timestamp: r.timestamp,
     toolOrEndpoint: r.surface === 'mcp' ? `MCP ${r.operation}` : r.operation,
     url: r.url,
@@ -134,6 +153,7 @@ function callFrom(t: TestSummary, r: EvidenceRecord): FailingCall {
 
 export function selectCalls(tests: readonly TestSummary[], opts: Pick<BundleOptions, 'test' | 'category'>): { calls: FailingCall[]; tests: number } {
   const calls: FailingCall[] = [];
+  const sites = siteMap(tests);
   let selectedTests = 0;
   for (const t of tests) {
     const evidence = readEvidence(t);
@@ -147,7 +167,7 @@ export function selectCalls(tests: readonly TestSummary[], opts: Pick<BundleOpti
     let failing = evidence.filter(isFailingRecord);
     if (opts.category !== undefined) failing = evidence.filter((r) => r.category === opts.category || (r.category === undefined && t.outcome === opts.category && isFailingRecord(r)));
     if (failing.length === 0 && isFailure(t.status) && evidence.length) failing = [evidence.at(-1)!];
-    if (failing.length) for (const r of failing) calls.push(callFrom(t, r));
+    if (failing.length) for (const r of failing) calls.push(callFrom(t, r, sites));
     else {
       const c = info(t.outcome);
       calls.push({
