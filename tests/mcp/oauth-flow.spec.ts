@@ -8,8 +8,8 @@ import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
 import { type McpEndpoint, bearerCredentials } from '../../fixtures/mcp-client.ts';
 import { runMcpOAuth } from '../../fixtures/mcp-oauth.ts';
 
-// atlassian-mcp.md §2a: OAuth is recommended on /v1/mcp/authv2 and /v2/mcp (path-scoped AS with PRM)
-for (const endpoint of ['authv2', 'v2'] satisfies McpEndpoint[]) {
+// atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
+for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
   test(`${endpoint}: MCP OAuth 2.1 client (DCR + PKCE + consent) gets a token that calls tools`, async ({ mcp, config, page }) => {
     const acc = mcp.sweepAccount;
     test.skip(!acc.password, `the MCP OAuth flow logs in on the consent page: set ACCOUNT_${acc.role.toUpperCase()}_PASSWORD`);
@@ -19,7 +19,8 @@ for (const endpoint of ['authv2', 'v2'] satisfies McpEndpoint[]) {
     const authz = new URL(flow.authorizeUrl);
     expect(authz.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authz.searchParams.get('client_id')).toBe(flow.clientId);
-    expect(authz.searchParams.get('resource'), 'RFC 8707 resource = the MCP endpoint').toBe(url.href);
+    // mcp-sdk.md §1 auth() step 3: `resource` comes from the PRM; v1 has none (atlassian-mcp.md §2a), so none is sent
+    expect(authz.searchParams.get('resource'), 'RFC 8707 resource').toBe(endpoint === 'v1' ? null : url.href);
 
     const s = await mcp.session({ endpoint, credentials: bearerCredentials(flow.accessToken, 'oauth-mcp', acc.role) });
     expectToolOk(s.initialize);
