@@ -10,7 +10,7 @@
  */
 import { categoryInfo } from '../../fixtures/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { attach, labelCell, mismatchMessage, proberFor, suiteInputs } from './support.ts';
+import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
 const { config, catalog, exp } = suiteInputs();
 
@@ -21,9 +21,10 @@ for (const acct of config.accounts) {
         const expected = exp.expected(acct.role, site?.key, entry.scope);
         const where = site ? ` on ${site.key}` : '';
         test(`${acct.role} gets ${expected} for ${entry.scope}${where}`, async ({ rest, tokens }, testInfo) => {
+          await labelExpected({ role: acct.role, site, scope: entry.scope, expected });
           const prober = await proberFor(rest, tokens, acct.role);
           const outcome = await prober.probe(entry.scope, site);
-          await labelCell({ role: acct.role, site, scope: entry.scope, expected, outcome: outcome.category });
+          await labelOutcome(outcome.category);
           await attach(testInfo, `${entry.scope}${where}: ${entry.request ? `${entry.request.method} ${entry.request.path.split('?')[0]}` : entry.probe}`, outcome.evidence);
           testInfo.annotations.push({ type: 'outcome', description: `${outcome.category}: ${outcome.reason}` });
 

@@ -10,7 +10,7 @@ import type { Category } from '../../fixtures/categories.ts';
 import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/expectations.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { ProbeSetupError } from '../../fixtures/rest.ts';
-import { attach, labelCell, mismatchMessage, proberFor, suiteInputs } from './support.ts';
+import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
 const { config, catalog, exp } = suiteInputs();
 /** the site-scoped read probe used to test refusals: the first read probe without ids in its path */
@@ -21,6 +21,7 @@ for (const acct of config.accounts) {
   const role = acct.role;
   test.describe(`${role} sites`, () => {
     test(`${role}'s accessible-resources lists exactly the expected sites`, async ({ rest, tokens }, testInfo) => {
+      await labelExpected({ role, expected: 'granted' });
       const prober = await proberFor(rest, tokens, role);
       let problems: string[];
       let outcome: Category = 'granted';
@@ -35,18 +36,19 @@ for (const acct of config.accounts) {
         outcome = e.category;
         problems = [e.message];
       }
-      await labelCell({ role, expected: 'granted', outcome });
+      await labelOutcome(outcome);
       expect(problems, mismatchMessage(`${role} accessible-resources`, 'granted', outcome, problems.join('; '))).toEqual([]);
     });
 
     for (const siteKey of exp.sitesPresent(role)) {
       test(`${role}'s grant on ${siteKey} lists every scope that must be granted and none that must be absent`, async ({ rest, tokens }, testInfo) => {
+        await labelExpected({ role, site: exp.site(siteKey), expected: 'granted' });
         const prober = await proberFor(rest, tokens, role);
         const { resources, evidence } = await prober.accessibleResources();
         await attach(testInfo, 'GET /oauth/token/accessible-resources', evidence);
         const problems = siteScopeProblems(exp, catalog, role, siteKey, resources);
         const outcome: Category = problems.length ? (resources.some((r) => r.id === exp.site(siteKey).cloudId) ? 'scope-missing' : 'site-not-authorized') : 'granted';
-        await labelCell({ role, site: exp.site(siteKey), expected: 'granted', outcome });
+        await labelOutcome(outcome);
         expect(problems, mismatchMessage(`${role} scopes on ${siteKey}`, 'granted', outcome, problems.join('; '))).toEqual([]);
       });
     }
@@ -54,6 +56,7 @@ for (const acct of config.accounts) {
     test(`/me identifies ${role} as the configured account`, async ({ rest, tokens }, testInfo) => {
       const expected = exp.expected(role, undefined, 'read:me');
       test.skip(expected === 'scope-missing', 'read:me is expected to be absent for this app, so /me cannot identify the account');
+      await labelExpected({ role, scope: 'read:me', expected: 'granted' });
       const prober = await proberFor(rest, tokens, role);
       const outcome = await prober.probe('read:me');
       await attach(testInfo, 'GET /me', outcome.evidence);
@@ -64,26 +67,28 @@ for (const acct of config.accounts) {
         email = undefined;
       }
       const matches = outcome.category === 'granted' && email === acct.email;
-      await labelCell({ role, scope: 'read:me', expected: 'granted', outcome: outcome.category === 'granted' && !matches ? 'unexpected' : outcome.category });
+      await labelOutcome(outcome.category === 'granted' && !matches ? 'unexpected' : outcome.category);
       expect(outcome.category, mismatchMessage(`${role} GET /me`, 'granted', outcome.category, outcome.reason)).toBe('granted');
       expect(email, `GET /me must return the email of ACCOUNT_${role.toUpperCase()}_EMAIL: the token belongs to a different account. Fix: clear .auth/ for this account and re-run consent with the right login`).toBe(acct.email);
     });
 
     for (const siteKey of exp.sitesAbsent(role)) {
       test(`${role} is refused on ${siteKey}, a site outside the grant`, async ({ rest, tokens }, testInfo) => {
+        await labelExpected({ role, site: exp.site(siteKey), scope: refusalProbe.scope, expected: 'site-not-authorized' });
         const prober = await proberFor(rest, tokens, role);
         const outcome = await prober.probe(refusalProbe.scope, exp.site(siteKey));
-        await labelCell({ role, site: exp.site(siteKey), scope: refusalProbe.scope, expected: 'site-not-authorized', outcome: outcome.category });
+        await labelOutcome(outcome.category);
         await attach(testInfo, `${refusalProbe.scope} on ${siteKey}`, outcome.evidence);
         expect(outcome.category, mismatchMessage(`${role} on ${siteKey}`, 'site-not-authorized', outcome.category, outcome.reason)).toBe('site-not-authorized');
       });
     }
 
     test(`${role} is refused on an unknown cloudId`, async ({ rest, tokens }, testInfo) => {
-      const prober = await proberFor(rest, tokens, role);
       const ghost = { key: 'unknown', cloudId: randomUUID(), url: 'https://unknown.invalid' };
+      await labelExpected({ role, site: ghost, scope: refusalProbe.scope, expected: 'site-not-authorized' });
+      const prober = await proberFor(rest, tokens, role);
       const outcome = await prober.probe(refusalProbe.scope, ghost);
-      await labelCell({ role, site: ghost, scope: refusalProbe.scope, expected: 'site-not-authorized', outcome: outcome.category });
+      await labelOutcome(outcome.category);
       await attach(testInfo, `${refusalProbe.scope} on an unknown cloudId`, outcome.evidence);
       expect(outcome.category, mismatchMessage(`${role} on an unknown cloudId`, 'site-not-authorized', outcome.category, outcome.reason)).toBe('site-not-authorized');
     });
@@ -91,11 +96,12 @@ for (const acct of config.accounts) {
     if (acct.site) {
       const picked = acct.site;
       test(`the site picked on ${role}'s consent screen (${picked}) is in the grant`, async ({ rest, tokens }, testInfo) => {
+        await labelExpected({ role, expected: 'granted' });
         const prober = await proberFor(rest, tokens, role);
         const { resources, evidence } = await prober.accessibleResources();
         await attach(testInfo, 'GET /oauth/token/accessible-resources', evidence);
         const found = resources.some((r) => new URL(r.url).host === picked);
-        await labelCell({ role, expected: 'granted', outcome: found ? 'granted' : 'site-not-authorized' });
+        await labelOutcome(found ? 'granted' : 'site-not-authorized');
         expect(found, `ACCOUNT_${role.toUpperCase()}_SITE=${picked} was picked on the consent screen but accessible-resources lists ${JSON.stringify(resources.map((r) => r.url))}. Fix: re-run consent (npm run login -- --account ${role}) and pick that site`).toBe(true);
       });
     }

@@ -7,7 +7,8 @@ import type { TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
 import { type Category, categoryInfo } from '../../fixtures/categories.ts';
 import { type HarnessConfig, loadConfig } from '../../fixtures/config.ts';
-import { attachEvidence, type EvidenceRecord, labelOutcome } from '../../fixtures/evidence.ts';
+import { attachEvidence, type EvidenceRecord } from '../../fixtures/evidence.ts';
+export { labelOutcome } from '../../fixtures/evidence.ts';
 import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/expectations.ts';
 import { type RestClient, ScopeProber } from '../../fixtures/rest.ts';
 import { type Catalog, loadCatalog } from '../../fixtures/scopes.ts';
@@ -47,14 +48,16 @@ export async function proberFor(rest: RestClient, tokens: TokenProvider, role: s
   return p;
 }
 
-/** Allure parameters, the `expected` label and the `outcome` label the gate compares (scripts/gate.ts). */
-export async function labelCell(p: { role: string; site?: SiteRef; scope?: string; expected: Category; outcome: Category }): Promise<void> {
+/**
+ * Allure parameters and the `expected` label, set BEFORE the probe so that a test that crashes (no token, transport
+ * error) still carries `expected` without `outcome`, which the gate reports as drift (scripts/gate.ts).
+ */
+export async function labelExpected(p: { role: string; site?: SiteRef; scope?: string; expected: Category }): Promise<void> {
   await allure.parameter('account', p.role);
   await allure.parameter('site', p.site?.key ?? '(account-level)');
   await allure.parameter('cloudId', p.site?.cloudId ?? '-');
   if (p.scope) await allure.parameter('scope', p.scope);
   await allure.label('expected', p.expected);
-  await labelOutcome(p.outcome);
 }
 
 export async function attach(testInfo: TestInfo, label: string, record: EvidenceRecord | undefined): Promise<void> {
