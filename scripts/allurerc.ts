@@ -78,14 +78,14 @@ function variables(): Record<string, string> {
   return {};
 }
 
-const historyLimit = Number(env('HARNESS_ALLURE_HISTORY_LIMIT') ?? 20);
+const historyLimit = Number(env('HARNESS_ALLURE_HISTORY_LIMIT') ?? 12);
 const globalAttachments = env('HARNESS_ALLURE_GLOBAL_ATTACHMENTS');
 
 export default defineConfig({
   name: env('HARNESS_ALLURE_REPORT_NAME') ?? 'Atlassian integration harness',
   output: env('HARNESS_ALLURE_OUTPUT') ?? path.join(reports, 'allure-report'),
   historyPath: env('HARNESS_ALLURE_HISTORY') ?? path.join(reports, 'history', 'allure-history.jsonl'),
-  historyLimit: Number.isInteger(historyLimit) && historyLimit > 0 ? historyLimit : 20,
+  historyLimit: Number.isInteger(historyLimit) && historyLimit > 0 ? historyLimit : 12,
   appendHistory: env('HARNESS_ALLURE_APPEND') !== '0',
   variables: variables(),
   categories: { rules: harnessCategories() },

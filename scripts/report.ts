@@ -23,6 +23,7 @@ import {
   HISTORY_LIMIT_DEFAULT,
   historyPaths,
   readTrendOrMoveAside,
+  slimLastAllureLine,
   statusOf,
   type TrendLine,
   trendLineFor,
@@ -38,7 +39,7 @@ export interface ReportOptions {
   resultsDir?: string;
   /** default: <reportsDir>/allure-report */
   outputDir?: string;
-  /** runs of full history Allure sees (default 20); the long-term trend keeps every run */
+  /** runs of full history Allure sees (default 12); the long-term trend keeps every run */
   historyLimit?: number;
   /** extra/overriding environment rows for the report header */
   environment?: Record<string, string>;
@@ -227,6 +228,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     const patched = patchSingleFileDataRace(reportFile);
     if (!patched) say('report: note: the single-file report layout changed; data-race patch not applied (the report may need a reload to show)');
     if (!alreadyRecorded) {
+      writeFileSync(tmpHistory, slimLastAllureLine(readFileSync(tmpHistory, 'utf8')));
       commitTemp(tmpHistory, paths.allure);
       tmpHistory = undefined;
       appendTrend(paths.trend, current);

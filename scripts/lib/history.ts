@@ -1,10 +1,10 @@
 /**
  * The history the report carries from run to run, in two files under `<reportsDir>/history/`:
  *
- *  - `allure-history.jsonl`: Allure's own history (one JSON line per run, every test's full entry, ≈ 0.5 MB per run
- *    for 1,000 tests). Allure reads it for the trend charts and the new/fixed/regressed marks; it is kept to the last
- *    `historyLimit` runs, because Allure's generation time grows with it (allure-playwright.md: 2.6 s with none,
- *    9.1 s / 515 MB with 365 runs).
+ *  - `allure-history.jsonl`: Allure's own history (one JSON line per run with every test's entry; Allure writes
+ *    ≈ 0.5 MB per run for 1,000 tests, slimLastAllureLine cuts that to ≈ 0.25 MB). Allure reads it for the trend
+ *    charts and the new/fixed/regressed marks; it holds the last `historyLimit` runs, because Allure's generation
+ *    time and memory grow with it (allure-playwright.md: 2.6 s with none, 9.1 s / 515 MB with 365 runs).
  *  - `trend.jsonl`: the long-term record, one compact line per run (counts and one status letter per test), appended
  *    atomically and never truncated. The gate compares with its last line; the report draws the long-term trend
  *    from it. 365 runs of 1,000 tests ≈ 8 MB.
@@ -15,7 +15,48 @@ import { z } from 'zod';
 import { atomicAppend, moveAside } from './atomic.ts';
 import { type AllureStatus, type TestSummary, shortKey } from './results.ts';
 
-export const HISTORY_LIMIT_DEFAULT = 20;
+/** runs of full history Allure sees (its charts, transitions, per-test history); every run stays in trend.jsonl */
+export const HISTORY_LIMIT_DEFAULT = 12;
+
+const KEPT_LABELS = new Set(['epic', 'feature', 'story', 'outcome', 'expected']);
+
+/**
+ * Slim the line Allure just appended before it is committed: Allure's history entry repeats every test's labels,
+ * error message and stack trace (≈ 0.5 MB per run for 1,000 tests). Transitions, flakiness and the per-test history
+ * list need status, times and ids; the grouping labels and a short message are kept, the trace is dropped.
+ * Returns the file text with its last line replaced (unchanged when the last line is not a history entry).
+ */
+export function slimLastAllureLine(text: string): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  const cut = body.lastIndexOf('\n');
+  const last = body.slice(cut + 1);
+  let entry: { testResults?: Record<string, Record<string, unknown>> };
+  try {
+    entry = JSON.parse(last) as typeof entry;
+  } catch {
+    return text;
+  }
+  if (!entry.testResults || typeof entry.testResults !== 'object') return text;
+  for (const [key, t] of Object.entries(entry.testResults)) {
+    const labels = Array.isArray(t.labels) ? (t.labels as Array<{ name?: string }>).filter((l) => KEPT_LABELS.has(l.name ?? '')) : undefined;
+    const message = typeof t.message === 'string' ? t.message.slice(0, 300) : undefined;
+    entry.testResults[key] = {
+      id: t.id,
+      name: t.name,
+      fullName: t.fullName,
+      environment: t.environment,
+      status: t.status,
+      message,
+      start: t.start,
+      stop: t.stop,
+      duration: t.duration,
+      labels,
+      url: t.url,
+      historyId: t.historyId,
+    };
+  }
+  return `${body.slice(0, cut + 1)}${JSON.stringify(entry)}\n`;
+}
 
 export function historyPaths(reportsDir: string): { dir: string; allure: string; trend: string } {
   const dir = path.join(reportsDir, 'history');
@@ -39,8 +80,8 @@ export const TrendLineSchema = z.object({
     broken: z.number().int(),
     skipped: z.number().int(),
   }),
-  /** shortKey(historyId) → status letter */
-  tests: z.record(z.string(), z.string().length(1)),
+  /** shortKey(historyId) → status letter; checked as an object only (365 runs × 1,000 entries through zod cost ~0.5 s) */
+  tests: z.custom<Record<string, string>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object'),
 });
 export type TrendLine = z.infer<typeof TrendLineSchema>;
 
@@ -113,7 +154,7 @@ export function appendTrend(file: string, line: TrendLine): void {
 const AllureLineSchema = z.object({
   uuid: z.string(),
   timestamp: z.number(),
-  testResults: z.record(z.string(), z.object({ status: z.string() }).passthrough()),
+  testResults: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object'),
 });
 
 /**
