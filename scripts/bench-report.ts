@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     [
       `Report generation, ${TESTS} synthetic tests, median of ${reps} (history limit ${HISTORY_LIMIT_DEFAULT} runs for Allure, every run in trend.jsonl)`,
       '',
-      `| runs of history | history files | wall time | of which allure generate | wall vs 1 run | CPU time (incl. allure) | CPU vs 1 run |${comparePlain ? ' plain Allure, unbounded history (wall) |' : ''}`,
+      `| runs of history | history files | wall time | of which allure generate | wall vs 1 run | CPU time (incl. allure) | CPU vs 1 run |${comparePlain ? ' plain Allure, unbounded history (wall; file size after the run) |' : ''}`,
       `|---|---|---|---|---|---|---|${comparePlain ? '---|' : ''}`,
       ...rows,
       '',
