@@ -47,6 +47,16 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
+  test('granular scope removed while its classic alternative stays: read:status:jira is scope-missing, not granted', async ({ sim, browser }, testInfo) => {
+    const scopes = suite.config.app.scopes.filter((s) => s !== 'read:status:jira');
+    await sim.admin.patchWorld({ apps: { [CLIENT_ID]: { scopes } } });
+    const client = new RestClient({ baseUrl: sim.urls.api });
+    const list = await matrix(suite, proberFor(suite, client, 'admin', await consentRole(suite, sim, browser, 'admin', { scopes, sites: ['acme'] })));
+    await attachMatrix(testInfo, 'matrix admin', list);
+    expect(diff(suite, list.filter((c) => c.site !== 'globex'), cells('admin', ['acme'], ['read:status:jira'], 'scope-missing'))).toEqual([]);
+    await client.close();
+  });
+
   test('grant revoked by an admin: every probe of the account is token-invalid, the token response facts stay', async ({ sim, browser }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'member');
     await sim.admin.revokeGrant(suite.config.accounts.find((a) => a.role === 'member')?.email ?? '', CLIENT_ID);
