@@ -2,6 +2,8 @@
  * Ends every Playwright run with the plain line CI reads: `N passed, N failed` (plus `, N skipped`).
  * Flaky (passed on retry) counts as passed; timed out and interrupted count as failed.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
 
 export default class SummaryReporter implements Reporter {
@@ -22,6 +24,10 @@ export default class SummaryReporter implements Reporter {
     }
     if (result.status !== 'passed' && failed === 0 && this.final.size === 0) failed = 1;
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    // also kept as data, so a wrapper (scripts/selftest.ts) can add its own checks to the closing line
+    const dir = process.env.HARNESS_REPORTS_DIR ?? 'reports';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ passed, failed, skipped, status: result.status }));
   }
 
   printsToStdio(): boolean {

@@ -4,6 +4,7 @@
  * an undici dispatcher — so the code that builds the real URLs runs end to end: login, consent, code exchange,
  * refresh and an API call.
  */
+import { scratchDir } from '../scratch.ts';
 import { chromium } from '@playwright/test';
 import { request } from 'undici';
 import { chromiumLaunchOptions } from '../../fixtures/browser.ts';
@@ -23,7 +24,7 @@ test('consent, exchange, refresh and an API call reach the real host names throu
     const provider = createTokenProvider({
       config,
       authBase: rehearsal.urls.auth,
-      store: new TokenStore(testInfo.outputPath('tokens')),
+      store: new TokenStore(scratchDir(testInfo, 'tokens')),
       consent: async (role, site) => {
         const r = await runner(role, site);
         await attachOutcome(testInfo, role, r.outcome);

@@ -3,6 +3,7 @@
  * stored it. The next run either still has a working refresh token (Atlassian's 10-minute reuse leeway,
  * atlassian-oauth.md §3) or — when the leeway is over and the family is revoked — re-consents once, and says which.
  */
+import { scratchDir } from '../scratch.ts';
 import type { Browser } from '@playwright/test';
 import type { HarnessConfig } from '../../fixtures/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -43,7 +44,7 @@ async function crashMidRefresh(sim: SimHandle, config: HarnessConfig, browser: B
 test.describe('crash in the middle of a refresh', () => {
   test('the next run reuses the old refresh token within the leeway and says so', async ({ sim, config, browser }, testInfo) => {
     test.setTimeout(90_000);
-    const dir = testInfo.outputPath('auth');
+    const dir = scratchDir(testInfo, 'auth');
     const { make, stored, exit } = await crashMidRefresh(sim, config, browser, dir);
     expect(exit.signal).toBe('SIGKILL');
     expect(exit.report).toBeUndefined();
@@ -68,7 +69,7 @@ test.describe('crash in the middle of a refresh', () => {
   test('outside the leeway the family is revoked and the next run re-consents exactly once', async ({ sim, config, browser }, testInfo) => {
     test.setTimeout(90_000);
     await sim.admin.patchWorld({ settings: { refreshReuseWindowSeconds: 0 } });
-    const dir = testInfo.outputPath('auth');
+    const dir = scratchDir(testInfo, 'auth');
     const { make, exit } = await crashMidRefresh(sim, config, browser, dir);
     expect(exit.signal).toBe('SIGKILL');
     const next = make();

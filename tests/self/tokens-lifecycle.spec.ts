@@ -3,6 +3,7 @@
  * re-consent once, then fail with the reason; a grant without offline_access fails as no-refresh-token at expiry;
  * rotation stores the newest refresh token (atlassian-oauth.md §3).
  */
+import { scratchDir } from '../scratch.ts';
 import type { Browser } from '@playwright/test';
 import type { HarnessConfig } from '../../fixtures/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -23,7 +24,7 @@ function provider(sim: SimHandle, config: HarnessConfig, browser: Browser, dir: 
 
 test.describe('token lifecycle', () => {
   test('a warm start performs zero browser consents and reuses the stored token', async ({ sim, config, browser }, testInfo) => {
-    const dir = testInfo.outputPath('auth');
+    const dir = scratchDir(testInfo, 'auth');
     const cold = provider(sim, config, browser, dir);
     const t1 = await cold.grant('member');
     expect(cold.stats().consents).toBe(1);
@@ -37,7 +38,7 @@ test.describe('token lifecycle', () => {
 
   test('near expiry the provider refreshes once and stores the rotated refresh token first', async ({ sim, config, browser }, testInfo) => {
     await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: 30 } });
-    const dir = testInfo.outputPath('auth');
+    const dir = scratchDir(testInfo, 'auth');
     const p = provider(sim, config, browser, dir, { leewayMs: 60_000 }); // 30 s tokens are always "near expiry"
     const first = await p.grant('member');
     const store = new TokenStore(`${dir}/tokens`);
@@ -56,7 +57,7 @@ test.describe('token lifecycle', () => {
 
   test('invalid_grant re-consents once automatically, then fails with the reason', async ({ sim, config, browser }, testInfo) => {
     await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: 30 } });
-    const p = provider(sim, config, browser, testInfo.outputPath('auth'));
+    const p = provider(sim, config, browser, scratchDir(testInfo, 'auth'));
     await p.for('member');
     await sim.admin.revokeGrant('member@sim.example', config.app.clientId);
     const after = await p.for('member'); // refresh → invalid_grant → one consent
@@ -72,7 +73,7 @@ test.describe('token lifecycle', () => {
   });
 
   test('a grant without offline_access has no refresh token and fails as no-refresh-token at expiry', async ({ sim, config, browser }, testInfo) => {
-    const dir = testInfo.outputPath('auth');
+    const dir = scratchDir(testInfo, 'auth');
     const p = provider(sim, config, browser, dir, { scopes: config.app.scopes.filter((s) => s !== 'offline_access'), leewayMs: 0 });
     const g = await p.grant('member');
     expect(g.scopes).not.toContain('offline_access');

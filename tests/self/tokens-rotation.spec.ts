@@ -3,6 +3,7 @@
  * seconds, a run several lifetimes long. Exactly one refresh per expiry (counted by the simulator), no 401s, no
  * reuse of a rotated refresh token, no family revocation (atlassian-oauth.md §3).
  */
+import { scratchDir } from '../scratch.ts';
 import { createHash } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
 import { TokenStore } from '../../fixtures/token-store.ts';
@@ -15,7 +16,7 @@ test('4 workers sharing one store refresh exactly once per expiry with no 401s',
   const leewayMs = 1000;
   const durationMs = 14_000;
   await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: ttlSeconds } });
-  const dir = testInfo.outputPath('auth');
+  const dir = scratchDir(testInfo, 'auth');
   // warm the store once (one browser consent), as the consent setup project does
   const seed = createTokenProvider({
     config,

@@ -2,6 +2,7 @@
  * Token store guarantees (issue 4): 0600 files in a 0700 folder, atomic replace, a corrupt or foreign file moved
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
+import { scratchDir } from '../scratch.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { expect, test } from '../../fixtures/index.ts';
 import { makeKey, type TokenRecord, TokenStore, TokenStoreError } from '../../fixtures/token-store.ts';
@@ -30,7 +31,7 @@ test.describe('token store', () => {
   });
 
   test('records are written 0600 in a 0700 folder by rename, leaving no temp file', async ({}, testInfo) => {
-    const dir = testInfo.outputPath('store');
+    const dir = scratchDir(testInfo, 'store');
     const store = new TokenStore(dir);
     store.write(rec());
     store.write(rec({ refreshes: 1 }));
@@ -41,7 +42,7 @@ test.describe('token store', () => {
   });
 
   test('a corrupt file is moved aside (not deleted) with a message naming both paths', async ({}, testInfo) => {
-    const store = new TokenStore(testInfo.outputPath('store'));
+    const store = new TokenStore(scratchDir(testInfo, 'store'));
     store.write(rec());
     const file = store.fileFor(key);
     writeFileSync(file, '{"format":"harness-token-store/1", "key": {');
@@ -61,18 +62,18 @@ test.describe('token store', () => {
   });
 
   test('a foreign record (another key or format) is moved aside too', async ({}, testInfo) => {
-    const store = new TokenStore(testInfo.outputPath('store'));
+    const store = new TokenStore(scratchDir(testInfo, 'store'));
     const other = makeKey('http://127.0.0.1:1', 'admin@sim.example', 'x', ['read:me']);
     mkdirSync(store.dir, { recursive: true });
     writeFileSync(store.fileFor(key), JSON.stringify(rec({ key: other })), { flag: 'w' });
     expect(() => store.read(key)).toThrow(/different key/);
     writeFileSync(store.fileFor(key), JSON.stringify({ access_token: 'SIMCANARY-from-another-tool' }));
     expect(() => store.read(key)).toThrow(/not a harness token record/);
-    expect(readdirSync(testInfo.outputPath('store')).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
+    expect(readdirSync(scratchDir(testInfo, 'store')).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
   });
 
   test('the lock serialises holders: the second runs only after the first released', async ({}, testInfo) => {
-    const store = new TokenStore(testInfo.outputPath('store'));
+    const store = new TokenStore(scratchDir(testInfo, 'store'));
     const order: string[] = [];
     let releaseFirst!: () => void;
     const firstMayEnd = new Promise<void>((r) => {
