@@ -87,7 +87,7 @@ test.describe('simulator admin API and process', () => {
     expect(un[0]).toMatchObject({ host: 'auth.atlassian.com', method: 'POST', path: '/oauth/tokens-typo?x=1', status: 404, recognised: false });
   });
 
-  test('the request log never contains a secret value (no SIMCANARY anywhere)', async ({ sim }) => {
+  test('the request log never contains a secret value (no canary marker anywhere)', async ({ sim }) => {
     // a full flow with every kind of secret on the wire: password, session cookie, state, code, tokens, client secret
     const login = await fetch(`${sim.urls.id}/login`, {
       method: 'POST',
