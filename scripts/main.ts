@@ -6,7 +6,7 @@
  *   scripts/harness main [-- <extra playwright args>]
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit, ROOT } from '../fixtures/config.ts';
 import { startSimulator } from '../fixtures/simulator.ts';
@@ -46,7 +46,12 @@ try {
 
 const report = step('report (allure 3, with history)', 'scripts/report.ts', [], env);
 const gate = step('quality gate', 'scripts/gate.ts', [], env);
-const scan = step('secret scan', 'scripts/scan-secrets.ts', [], env);
+// everything this run wrote (other folders under reports/, e.g. the self-test run's, are scanned by their own runs)
+const written = ['allure-results', 'allure-report', 'test-results', 'history', 'last-run.json', 'summary.json']
+  .map((p) => path.join(reportsDir, p))
+  .filter((p) => existsSync(p))
+  .map(rel);
+const scan = step('secret scan', 'scripts/scan-secrets.ts', written, env);
 
 const verdict =
   report !== 0
