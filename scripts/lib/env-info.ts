@@ -27,7 +27,7 @@ export function harnessVersion(): string {
 
 export function environmentInfo(tests: readonly TestSummary[], commit = gitCommit()): Record<string, string> {
   const sitesFromResults = new Set<string>();
-  for (const t of tests) for (const s of [...(t.labels.site ?? []), ...(t.labels.cloudId ?? [])]) sitesFromResults.add(s);
+  for (const t of tests) for (const s of t.labels.site ?? []) sitesFromResults.add(s);
   const info: Record<string, string> = {};
   try {
     const config = loadConfig();
