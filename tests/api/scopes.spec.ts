@@ -9,6 +9,7 @@
  * `not-probeable` annotation with the catalog's reason, and ends as SKIPPED with that reason.
  */
 import { categoryInfo } from '../../fixtures/categories.ts';
+import { explainBySiteConsent } from '../../fixtures/consent-record.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
@@ -23,7 +24,7 @@ for (const acct of config.accounts) {
         test(`${acct.role} gets ${expected} for ${entry.scope}${where}`, async ({ rest, tokens }, testInfo) => {
           await labelExpected({ role: acct.role, site, scope: entry.scope, expected });
           const prober = await proberFor(rest, tokens, acct.role);
-          const outcome = await prober.probe(entry.scope, site);
+          const outcome = explainBySiteConsent(config.reportsDir, acct.role, site?.url, await prober.probe(entry.scope, site));
           await labelOutcome(outcome.category);
           await attach(testInfo, `${entry.scope}${where}: ${entry.request ? `${entry.request.method} ${entry.request.path.split('?')[0]}` : entry.probe}`, outcome.evidence);
           testInfo.annotations.push({ type: 'outcome', description: `${outcome.category}: ${outcome.reason}` });

@@ -5,6 +5,7 @@
  * in the grant. A user removed from a site or a grant revoked by an admin shows up here as a failed check with the
  * category and the fix.
  */
+import { explainBySiteConsent } from '../../fixtures/consent-record.ts';
 import { randomUUID } from 'node:crypto';
 import type { Category } from '../../fixtures/categories.ts';
 import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/expectations.ts';
@@ -47,9 +48,10 @@ for (const acct of config.accounts) {
         const { resources, evidence } = await prober.accessibleResources();
         await attach(testInfo, 'GET /oauth/token/accessible-resources', evidence);
         const problems = siteScopeProblems(exp, catalog, role, siteKey, resources);
-        const outcome: Category = problems.length ? (resources.some((r) => r.id === exp.site(siteKey).cloudId) ? 'scope-missing' : 'site-not-authorized') : 'granted';
-        await labelOutcome(outcome);
-        expect(problems, mismatchMessage(`${role} scopes on ${siteKey}`, 'granted', outcome, problems.join('; '))).toEqual([]);
+        const category: Category = problems.length ? (resources.some((r) => r.id === exp.site(siteKey).cloudId) ? 'scope-missing' : 'site-not-authorized') : 'granted';
+        const outcome = explainBySiteConsent(config.reportsDir, role, exp.site(siteKey).url, { category, reason: problems.join('; ') });
+        await labelOutcome(outcome.category);
+        expect(problems, mismatchMessage(`${role} scopes on ${siteKey}`, 'granted', outcome.category, outcome.reason)).toEqual([]);
       });
     }
 

@@ -6,10 +6,12 @@
  */
 import { loadConfig } from '../../fixtures/config.ts';
 import { ConsentBlockedError } from '../../fixtures/consent-flow.ts';
+import { recordConsentOutcomes } from '../../fixtures/consent-record.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { attachOutcome } from './support.ts';
 
-const roles = loadConfig().accounts.map((a) => a.role);
+const config = loadConfig();
+const roles = config.accounts.map((a) => a.role);
 
 for (const role of roles) {
   test(`${role} gets a stored token for the app (each site in turn)`, async ({ tokens }, testInfo) => {
@@ -18,9 +20,14 @@ for (const role of roles) {
     try {
       result = await tokens.prepare(role);
     } catch (e) {
-      if (e instanceof ConsentBlockedError) await attachOutcome(testInfo, role, e.outcome);
+      if (e instanceof ConsentBlockedError) {
+        recordConsentOutcomes(config.reportsDir, role, [e.outcome]);
+        await attachOutcome(testInfo, role, e.outcome);
+      }
       throw e;
     }
+    // later suites explain a site missing from the grant by the consent screen that blocked it
+    if (!result.fromStore) recordConsentOutcomes(config.reportsDir, role, result.outcomes);
     for (const o of result.outcomes) await attachOutcome(testInfo, role, o);
     testInfo.annotations.push({
       type: 'consent',
