@@ -4,10 +4,10 @@
  * registration (RFC 7591) at the versioned paths, and the SDK's own auth() walking the chain to an authorization URL.
  * Facts: atlassian-mcp.md §2a "Discovery chains actually observed".
  */
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { SimHandle } from '../../fixtures/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { memoryProvider } from './sdk-memory-provider.ts';
 
 const TENANT = 'SimMcpTenant8ZHncYF1g234fKtc4lNi';
 
@@ -156,38 +156,9 @@ test('/v1/authorize redirects to the auth host and /v1/token answers as the auth
   expect(viaMcp.headers.get('server')).toBe('AtlassianEdge');
 });
 
-/** An in-memory OAuthClientProvider (mcp-sdk.md §1) that records the authorization URL instead of opening it. */
-function memoryProvider(redirect: string) {
-  const st: { client?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; authUrl?: URL } = {};
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return redirect;
-    },
-    get clientMetadata() {
-      return { client_name: 'sdk-self-test', redirect_uris: [redirect], token_endpoint_auth_method: 'none' };
-    },
-    state: () => 'state-1',
-    clientInformation: () => st.client,
-    saveClientInformation: (c) => {
-      st.client = c;
-    },
-    tokens: () => st.tokens,
-    saveTokens: (t) => {
-      st.tokens = t;
-    },
-    redirectToAuthorization: (u) => {
-      st.authUrl = u;
-    },
-    saveCodeVerifier: (v) => {
-      st.verifier = v;
-    },
-    codeVerifier: () => st.verifier ?? '',
-  };
-  return { provider, st };
-}
 
 async function sdkChain(sim: SimHandle, path: string) {
-  const { provider, st } = memoryProvider('http://127.0.0.1:9/callback');
+  const { provider, st } = memoryProvider('http://127.0.0.1:9/callback', { clientName: 'sdk-self-test', state: 'state-1' });
   const before = (await sim.admin.requests()).at(-1)?.seq ?? 0;
   const result = await auth(provider, { serverUrl: new URL(sim.urls.mcp + path), resourceMetadataUrl: new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource${path}`) });
   const log = (await sim.admin.requests(before)).map((e) => `${e.method} ${e.host} ${e.path.split('?')[0]} ${e.status}`);

@@ -8,12 +8,12 @@
  *  - expired and revoked tokens are 401 with the endpoint's challenge.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { SimHandle } from '../../fixtures/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { memoryProvider } from './sdk-memory-provider.ts';
 
 const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
 const TENANT = 'SimMcpTenant8ZHncYF1g234fKtc4lNi';
@@ -217,38 +217,9 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
   });
 });
 
-/** An in-memory OAuthClientProvider (mcp-sdk.md §1) that records the authorization URL instead of opening it. */
-function memoryProvider() {
-  const st: { client?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; authUrl?: URL } = {};
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return REDIRECT;
-    },
-    get clientMetadata() {
-      return { client_name: 'sdk-v1-flow', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', scope: 'read:jira-work offline_access' };
-    },
-    state: () => 'st-sdk',
-    clientInformation: () => st.client,
-    saveClientInformation: (c) => {
-      st.client = c;
-    },
-    tokens: () => st.tokens,
-    saveTokens: (t) => {
-      st.tokens = t;
-    },
-    redirectToAuthorization: (u) => {
-      st.authUrl = u;
-    },
-    saveCodeVerifier: (v) => {
-      st.verifier = v;
-    },
-    codeVerifier: () => st.verifier ?? '',
-  };
-  return { provider, st };
-}
 
 test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize → consent → /v1/token → tool call', async ({ sim }) => {
-  const { provider, st } = memoryProvider();
+  const { provider, st } = memoryProvider(REDIRECT, { clientName: 'sdk-v1-flow', scope: 'read:jira-work offline_access', state: 'st-sdk' });
   const serverUrl = new URL(`${sim.urls.mcp}/v1/mcp`);
   expect(await auth(provider, { serverUrl })).toBe('REDIRECT');
   expect(`${st.authUrl!.origin}${st.authUrl!.pathname}`).toBe(`${sim.urls.mcp}/v1/authorize`);
@@ -266,7 +237,7 @@ test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize
 });
 
 test('the SDK completes the /v2/mcp chain: PRM → path-scoped AS → tenant DCR → auth /authorize → consent → token → tool call', async ({ sim }) => {
-  const { provider, st } = memoryProvider();
+  const { provider, st } = memoryProvider(REDIRECT, { clientName: 'sdk-v1-flow', scope: 'read:jira-work offline_access', state: 'st-sdk' });
   const serverUrl = new URL(`${sim.urls.mcp}/v2/mcp`);
   const resourceMetadataUrl = new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource/v2/mcp`);
   expect(await auth(provider, { serverUrl, resourceMetadataUrl })).toBe('REDIRECT');
