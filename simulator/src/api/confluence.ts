@@ -13,6 +13,29 @@ import { type ProductCall, productEndpoint } from './gate.ts';
 import { userAvatar } from './identity.ts';
 
 type Page = SiteData['confluence']['pages'][number];
+
+/** Store a new page (both create endpoints, v2 and v1, end here); 404 when the site has no product data. */
+function addPage(call: ProductCall, fields: Pick<Page, 'spaceId' | 'title' | 'body' | 'parentId'>): Page {
+  const cloudId = call.site.cloudId;
+  let page: Page | undefined;
+  updateWorld((w) => {
+    const d = w.data[cloudId];
+    if (!d) return;
+    page = {
+      ...fields,
+      id: nextId(d.confluence.pages.map((p) => p.id)),
+      authorAccountId: call.principal.user.accountId,
+      version: 1,
+      footerComments: [],
+      inlineComments: [],
+      attachments: [],
+      properties: [],
+    };
+    d.confluence.pages.push(page);
+  });
+  if (!page) throw notFound('No product data for this site');
+  return page;
+}
 const CREATED = '2025-01-06T09:00:00.000Z';
 
 const wiki = (call: ProductCall) => `${call.ctx.bases.api}/ex/confluence/${call.site.cloudId}/wiki`;
@@ -182,27 +205,7 @@ function registerV2(router: Router): void {
     if (call.site.data.confluence.pages.some((p) => p.spaceId === b.spaceId && p.title === b.title)) {
       throw invalidBody('', { title: 'A page with this title already exists: A page already exists with the same TITLE in this space' });
     }
-    const cloudId = call.site.cloudId;
-    let page: Page | undefined;
-    updateWorld((w) => {
-      const d = w.data[cloudId];
-      if (!d) return;
-      page = {
-        id: nextId(d.confluence.pages.map((p) => p.id)),
-        spaceId: b.spaceId,
-        title: b.title,
-        body: b.body.value,
-        parentId: b.parentId ?? null,
-        authorAccountId: call.principal.user.accountId,
-        version: 1,
-        footerComments: [],
-        inlineComments: [],
-        attachments: [],
-        properties: [],
-      };
-      d.confluence.pages.push(page);
-    });
-    if (!page) throw notFound('No product data for this site');
+    const page = addPage(call, { spaceId: b.spaceId, title: b.title, body: b.body.value, parentId: b.parentId ?? null });
     call.ctx.json(200, pageShape(call, page, 'storage'));
   });
 }
@@ -381,27 +384,7 @@ function registerV1(router: Router): void {
     if (call.site.data.confluence.pages.some((p) => p.spaceId === space.id && p.title === b.title)) {
       throw invalidBody('com.atlassian.confluence.api.service.exceptions.BadRequestException: A page with this title already exists: A page already exists with the same TITLE in this space');
     }
-    const cloudId = call.site.cloudId;
-    let page: Page | undefined;
-    updateWorld((w) => {
-      const d = w.data[cloudId];
-      if (!d) return;
-      page = {
-        id: nextId(d.confluence.pages.map((p) => p.id)),
-        spaceId: space.id,
-        title: b.title,
-        body: b.body.storage.value,
-        parentId: b.ancestors?.[b.ancestors.length - 1]?.id ?? null,
-        authorAccountId: call.principal.user.accountId,
-        version: 1,
-        footerComments: [],
-        inlineComments: [],
-        attachments: [],
-        properties: [],
-      };
-      d.confluence.pages.push(page);
-    });
-    if (!page) throw notFound('No product data for this site');
+    const page = addPage(call, { spaceId: space.id, title: b.title, body: b.body.storage.value, parentId: b.ancestors?.[b.ancestors.length - 1]?.id ?? null });
     call.ctx.json(200, v1Content(call, page));
   });
 }
