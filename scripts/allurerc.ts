@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AllureConfig, defineConfig } from 'allure';
-import { CATEGORIES, type CategoryInfo } from '../fixtures/categories.ts';
+import { CATEGORIES, type CategoryInfo } from '../fixtures/core/categories.ts';
 
 type CategoryRules = Extract<NonNullable<AllureConfig['categories']>, unknown[]>;
 

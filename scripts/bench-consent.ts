@@ -12,12 +12,12 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../fixtures/browser.ts';
-import { loadConfigOrExit, ROOT } from '../fixtures/config.ts';
-import { startSimulator } from '../fixtures/simulator.ts';
-import { TokenStore } from '../fixtures/token-store.ts';
-import { runTokenWorkers } from '../fixtures/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens.ts';
+import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
+import { loadConfigOrExit, ROOT } from '../fixtures/core/config.ts';
+import { startSimulator } from '../fixtures/core/simulator.ts';
+import { TokenStore } from '../fixtures/tokens/store.ts';
+import { runTokenWorkers } from './lib/token-workers.ts';
+import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens/provider.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '140' }, ttl: { type: 'string', default: '60' }, leeway: { type: 'string', default: '10' } } });
 const durationS = Number(values.duration);

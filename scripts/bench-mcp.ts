@@ -10,13 +10,13 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from '../fixtures/config.ts';
-import { loadConfig } from '../fixtures/config.ts';
-import { ArgResolver, ValueNotFound } from '../fixtures/mcp-args.ts';
-import { interpolate, loadToolCatalog } from '../fixtures/mcp-catalog.ts';
-import { McpSession, apiTokenCredentials, mcpEndpointUrl } from '../fixtures/mcp-client.ts';
-import { pickSweepAccount } from '../fixtures/mcp.ts';
-import { startSimulator } from '../fixtures/simulator.ts';
+import { ROOT } from '../fixtures/core/config.ts';
+import { loadConfig } from '../fixtures/core/config.ts';
+import { ArgResolver, ValueNotFound } from '../fixtures/mcp/arguments.ts';
+import { interpolate, loadToolCatalog } from '../fixtures/mcp/catalog.ts';
+import { McpSession, apiTokenCredentials, mcpEndpointUrl } from '../fixtures/mcp/session.ts';
+import { pickSweepAccount } from '../fixtures/mcp/fixture.ts';
+import { startSimulator } from '../fixtures/core/simulator.ts';
 
 const INSPECTOR = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js');
 

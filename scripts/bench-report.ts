@@ -15,7 +15,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../fixtures/config.ts';
+import { ROOT } from '../fixtures/core/config.ts';
 import { HISTORY_LIMIT_DEFAULT, historyPaths, slimLastAllureLine, trendLineFor } from './lib/history.ts';
 import { readResults } from './lib/results.ts';
 import { manyTests, syntheticAllureHistoryLine, writeSyntheticResults } from './lib/synthetic.ts';

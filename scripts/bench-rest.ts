@@ -6,15 +6,15 @@
  * part of the timed section. Exit 1 when the target is missed.
  */
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../fixtures/browser.ts';
-import { account, loadConfigOrExit } from '../fixtures/config.ts';
-import { runConsent } from '../fixtures/consent-flow.ts';
-import { loadExpectations } from '../fixtures/expectations.ts';
-import type { TokenResponse } from '../fixtures/oauth.ts';
-import { registerSecret } from '../fixtures/redact.ts';
-import { probeAccount, RestClient, ScopeProber } from '../fixtures/rest.ts';
-import { loadCatalog } from '../fixtures/scopes.ts';
-import { startSimulator } from '../fixtures/simulator.ts';
+import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
+import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
+import { runConsent } from '../fixtures/consent/flow.ts';
+import { loadExpectations } from '../fixtures/rest/expectations.ts';
+import type { TokenResponse } from '../fixtures/consent/token-client.ts';
+import { registerSecret } from '../fixtures/core/redact.ts';
+import { probeAccount, RestClient, ScopeProber } from '../fixtures/rest/client.ts';
+import { loadCatalog } from '../fixtures/rest/scopes.ts';
+import { startSimulator } from '../fixtures/core/simulator.ts';
 
 const LATENCY_MS = 150;
 const TARGET = 1.3;

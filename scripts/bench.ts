@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../fixtures/config.ts';
+import { ROOT } from '../fixtures/core/config.ts';
 
 const ALL = ['consent', 'rest', 'mcp', 'report'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -2,7 +2,7 @@
  * `npm run check-config`: validate .env (and the built-in .env.sim for TARGET=sim) and print what the harness will
  * use, with every secret shown only as "set". Exit 2 with one message naming each bad variable.
  */
-import { loadConfigOrExit } from '../fixtures/config.ts';
+import { loadConfigOrExit } from '../fixtures/core/config.ts';
 
 const config = loadConfigOrExit();
 const lines = [

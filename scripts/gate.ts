@@ -2,7 +2,7 @@
  * `npm run gate`: the CI quality gate. Red (exit 1) when
  *   - a test that passed in the previous run fails now (REGRESSED), or a test with no previous result fails (NEW FAILURE);
  *   - a test's observed outcome differs from what the expectations file predicts (DRIFT): tests carry the Allure labels
- *     `outcome` (the category code observed, fixtures/evidence.ts labelOutcome) and `expected` (from the expectations
+ *     `outcome` (the category code observed, fixtures/core/evidence.ts labelOutcome) and `expected` (from the expectations
  *     file; `a|b` allows either), and a test with `expected` but no `outcome` is a drift too.
  * A test that failed last time and still fails is listed but does not turn the gate red (nothing changed).
  * "Previous run" = the last run in <reportsDir>/history/trend.jsonl with different results (scripts/report.ts
@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { redact } from '../fixtures/redact.ts';
+import { redact } from '../fixtures/core/redact.ts';
 import { CorruptHistoryError, historyPaths, readTrend, statusOf, type TrendLine } from './lib/history.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { type AllureStatus, isFailure, readResults, ResultsDirError, resultsKey } from './lib/results.ts';

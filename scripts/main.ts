@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfigOrExit, ROOT } from '../fixtures/config.ts';
-import { startSimulator } from '../fixtures/simulator.ts';
+import { loadConfigOrExit, ROOT } from '../fixtures/core/config.ts';
+import { startSimulator } from '../fixtures/core/simulator.ts';
 
 const config = loadConfigOrExit();
 const reportsDir = config.reportsDir;

@@ -14,8 +14,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
-import { ROOT } from '../fixtures/config.ts';
-import { redact } from '../fixtures/redact.ts';
+import { ROOT } from '../fixtures/core/config.ts';
+import { redact } from '../fixtures/core/redact.ts';
 import { atomicWrite, commitTemp, moveAside, tempPathFor } from './lib/atomic.ts';
 import { environmentInfo, gitCommit } from './lib/env-info.ts';
 import {

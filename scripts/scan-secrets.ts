@@ -20,8 +20,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { collectEnv, isSecretVariable, loadConfig, ROOT } from '../fixtures/config.ts';
-import { knownSecrets } from '../fixtures/redact.ts';
+import { collectEnv, isSecretVariable, loadConfig, ROOT } from '../fixtures/core/config.ts';
+import { knownSecrets } from '../fixtures/core/redact.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { isZip, readZipEntries } from './lib/zip.ts';
 
@@ -74,7 +74,7 @@ export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): Secret[
     if (isSecretVariable(name) && value.trim().length >= 6) out.set(value.trim(), { value: value.trim(), kind: kindOfVariable(name) });
   }
   try {
-    loadConfig(env); // registers every secret variable with fixtures/redact.ts
+    loadConfig(env); // registers every secret variable with fixtures/core/redact.ts
   } catch {
     // a broken config still has its secret variables collected above
   }

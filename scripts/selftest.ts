@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../fixtures/config.ts';
+import { ROOT } from '../fixtures/core/config.ts';
 
 function run(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   process.stderr.write(`\n── ${label} ──\n`);

@@ -2,7 +2,7 @@
  * `npm run support-bundle [-- --test <text>] [-- --category <code>]`: one zip a person attaches to an Atlassian
  * support ticket: the single-file HTML report (report.html) plus summary.md and summary.json listing each failing
  * call with its MCP session id, cloudId, site URL, UTC timestamp, tool or endpoint, arguments, response text,
- * atl-traceid and the classifier's remediation, read back from the evidence attachments (fixtures/evidence.ts).
+ * atl-traceid and the classifier's remediation, read back from the evidence attachments (fixtures/core/evidence.ts).
  *
  * Every string goes through redact() with the configured secrets registered, plus any token carrying the simulator's
  * canary marker; the finished zip is then run through the secret scanner and deleted if anything is found.
@@ -13,10 +13,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CATEGORIES, type CategoryInfo, isCategory } from '../fixtures/categories.ts';
-import { ROOT } from '../fixtures/config.ts';
-import { EVIDENCE_CONTENT_TYPE, EVIDENCE_PREFIX, type EvidenceRecord } from '../fixtures/evidence.ts';
-import { redact, registerSecret } from '../fixtures/redact.ts';
+import { CATEGORIES, type CategoryInfo, isCategory } from '../fixtures/core/categories.ts';
+import { ROOT } from '../fixtures/core/config.ts';
+import { EVIDENCE_CONTENT_TYPE, EVIDENCE_PREFIX, type EvidenceRecord } from '../fixtures/core/evidence.ts';
+import { redact, registerSecret } from '../fixtures/core/redact.ts';
 import { atomicWrite } from './lib/atomic.ts';
 import { environmentInfo } from './lib/env-info.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, ROOT } from '../../fixtures/config.ts';
-import { redact } from '../../fixtures/redact.ts';
+import { ConfigError, loadConfig, ROOT } from '../../fixtures/core/config.ts';
+import { redact } from '../../fixtures/core/redact.ts';
 import type { TestSummary } from './results.ts';
 
 export function gitCommit(cwd = ROOT): string {

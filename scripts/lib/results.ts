@@ -58,7 +58,7 @@ export interface TestSummary {
   message?: string;
   start?: number;
   labels: Record<string, string[]>;
-  /** first `outcome` label: the category code the test observed (fixtures/evidence.ts labelOutcome) */
+  /** first `outcome` label: the category code the test observed (fixtures/core/evidence.ts labelOutcome) */
   outcome?: string;
   /** first `expected` label: the category code the expectations file predicts */
   expected?: string;

@@ -8,8 +8,8 @@
  * (is the scope in the site's grant as the expectations say?), labels the outcome `not-probeable`, adds a
  * `not-probeable` annotation with the catalog's reason, and ends as SKIPPED with that reason.
  */
-import { categoryInfo } from '../../fixtures/categories.ts';
-import { explainBySiteConsent } from '../../fixtures/consent-record.ts';
+import { categoryInfo } from '../../fixtures/core/categories.ts';
+import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 

@@ -5,18 +5,18 @@
  * in the grant. A user removed from a site or a grant revoked by an admin shows up here as a failed check with the
  * category and the fix.
  */
-import { explainBySiteConsent } from '../../fixtures/consent-record.ts';
+import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
 import { randomUUID } from 'node:crypto';
-import type { Category } from '../../fixtures/categories.ts';
-import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/expectations.ts';
+import type { Category } from '../../fixtures/core/categories.ts';
+import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/rest/expectations.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { ProbeSetupError } from '../../fixtures/rest.ts';
+import { ProbeSetupError } from '../../fixtures/rest/client.ts';
 import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
 const { config, catalog, exp } = suiteInputs();
 /** the site-scoped read probe used to test refusals: the first read probe without ids in its path */
 const refusalProbe = catalog.scopes.find((e) => e.siteScoped && e.probe === 'read' && e.request?.path.match(/\{/g)?.length === 1);
-if (!refusalProbe) throw new Error('fixtures/catalog/scopes.json has no site-scoped read probe without ids; the sites suite needs one');
+if (!refusalProbe) throw new Error('fixtures/rest/scopes.json has no site-scoped read probe without ids; the sites suite needs one');
 
 for (const acct of config.accounts) {
   const role = acct.role;

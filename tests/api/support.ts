@@ -5,14 +5,14 @@
  */
 import type { TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
-import { type Category, categoryInfo } from '../../fixtures/categories.ts';
-import { type HarnessConfig, loadConfig } from '../../fixtures/config.ts';
-import { attachEvidence, type EvidenceRecord } from '../../fixtures/evidence.ts';
-export { labelOutcome } from '../../fixtures/evidence.ts';
-import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/expectations.ts';
-import { type RestClient, ScopeProber } from '../../fixtures/rest.ts';
-import { type Catalog, loadCatalog } from '../../fixtures/scopes.ts';
-import type { TokenProvider } from '../../fixtures/tokens.ts';
+import { type Category, categoryInfo } from '../../fixtures/core/categories.ts';
+import { type HarnessConfig, loadConfig } from '../../fixtures/core/config.ts';
+import { attachEvidence, type EvidenceRecord } from '../../fixtures/core/evidence.ts';
+export { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
+import { type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
+import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
+import type { TokenProvider } from '../../fixtures/tokens/provider.ts';
 
 export interface SuiteInputs {
   config: HarnessConfig;

@@ -2,8 +2,8 @@
  * Every consent outcome, provoked on a private simulator through its admin API and classified by the driver with
  * the remediation from categories.ts. Texts the simulator shows follow atlassian-oauth.md §1–§2.
  */
-import { CATEGORIES } from '../../fixtures/categories.ts';
-import { redactedScreenshot } from '../../fixtures/consent.ts';
+import { CATEGORIES } from '../../fixtures/core/categories.ts';
+import { redactedScreenshot } from '../../fixtures/consent/driver.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { ACME, ACME_HOST, acct, consentOnce, GLOBEX_HOST } from './support.ts';
 

@@ -4,14 +4,14 @@
  * an undici dispatcher — so the code that builds the real URLs runs end to end: login, consent, code exchange,
  * refresh and an API call.
  */
-import { scratchDir } from '../scratch.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { chromium } from '@playwright/test';
 import { request } from 'undici';
-import { chromiumLaunchOptions } from '../../fixtures/browser.ts';
+import { chromiumLaunchOptions } from '../../fixtures/core/browser.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { startRehearsal } from '../../fixtures/rehearsal.ts';
-import { TokenStore } from '../../fixtures/token-store.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens.ts';
+import { startRehearsal } from '../../fixtures/core/rehearsal.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 import { attachOutcome } from './support.ts';
 
 test('consent, exchange, refresh and an API call reach the real host names through the rehearsal mapping', async ({ config }, testInfo) => {

@@ -4,11 +4,11 @@
  * the site admin runs the consent flow once (atlassian-oauth.md §2: "an org admin completing the flow once installs
  * it"); the member's retry is granted. With the policy set to Allowed the member is granted directly.
  */
-import { startCallbackCatcher } from '../../fixtures/callback.ts';
-import { driveConsent } from '../../fixtures/consent.ts';
-import { buildAuthorizeUrl } from '../../fixtures/consent-flow.ts';
+import { startCallbackCatcher } from '../../fixtures/consent/callback.ts';
+import { driveConsent } from '../../fixtures/consent/driver.ts';
+import { buildAuthorizeUrl } from '../../fixtures/consent/flow.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { exchangeCode } from '../../fixtures/oauth.ts';
+import { exchangeCode } from '../../fixtures/consent/token-client.ts';
 import { ACME, ACME_HOST, acct, consentOnce } from './support.ts';
 
 test.describe('user story: site admin must authorize', () => {

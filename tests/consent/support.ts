@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Page, TestInfo } from '@playwright/test';
-import { startCallbackCatcher } from '../../fixtures/callback.ts';
-import type { AccountConfig, HarnessConfig } from '../../fixtures/config.ts';
-import { type ConsentOutcome, driveConsent } from '../../fixtures/consent.ts';
-import { buildAuthorizeUrl } from '../../fixtures/consent-flow.ts';
-import { attachEvidence } from '../../fixtures/evidence.ts';
+import { startCallbackCatcher } from '../../fixtures/consent/callback.ts';
+import type { AccountConfig, HarnessConfig } from '../../fixtures/core/config.ts';
+import { type ConsentOutcome, driveConsent } from '../../fixtures/consent/driver.ts';
+import { buildAuthorizeUrl } from '../../fixtures/consent/flow.ts';
+import { attachEvidence } from '../../fixtures/core/evidence.ts';
 
 export const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
 export const GLOBEX = 'b2d4f6a8-0000-4000-8000-000000000002';

@@ -1,14 +1,14 @@
 /**
  * The OAuth discovery chain (PRM → AS metadata → DCR) of each endpoint, with every quirk as a named finding
- * (fixtures/mcp-discovery.ts). The known findings per endpoint are in the tool expectations file; a finding that
+ * (fixtures/mcp/discovery.ts). The known findings per endpoint are in the tool expectations file; a finding that
  * appears or disappears is a change (atlassian-mcp.md §2a: behaviour changed over 2026).
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { HarnessError } from '../../fixtures/categories.ts';
-import { labelOutcome } from '../../fixtures/evidence.ts';
-import { probeRetiredSse } from '../../fixtures/mcp-discovery.ts';
-import { diffFindings, toolExpectationsFile } from '../../fixtures/mcp-expectations.ts';
-import type { McpEndpoint } from '../../fixtures/mcp-client.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
+import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { probeRetiredSse } from '../../fixtures/mcp/discovery.ts';
+import { diffFindings, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
+import type { McpEndpoint } from '../../fixtures/mcp/session.ts';
 
 for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
   test(`${endpoint} discovery chain reports only the known findings`, async ({ mcp, config }) => {

@@ -3,7 +3,7 @@
  * `Mcp-Session-Id` on the initialize response, sent back on later calls; mcp-sdk.md §1: DELETE terminates).
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 
 test('initialize returns a session id, a protocol version and the tools capability', async ({ mcp }) => {
   const s = await mcp.session();

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 
 test('a call without the required cloudId is rejected as mcp-bad-arguments', async ({ mcp }) => {
   const s = await mcp.session();

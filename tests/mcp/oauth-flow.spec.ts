@@ -4,9 +4,9 @@
  * MCP session and calls tools. Runs against each OAuth endpoint the configured one implies.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
-import { type McpEndpoint, bearerCredentials } from '../../fixtures/mcp-client.ts';
-import { runMcpOAuth } from '../../fixtures/mcp-oauth.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { type McpEndpoint, bearerCredentials } from '../../fixtures/mcp/session.ts';
+import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
 for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {

@@ -1,5 +1,5 @@
 /**
- * EVERY tool of the catalog (fixtures/catalog/tools.json) called with real arguments found at run time, its output
+ * EVERY tool of the catalog (fixtures/mcp/tools.json) called with real arguments found at run time, its output
  * checked. Read tools run in parallel; write tools run in order, only in the sandbox project/space named in config
  * (MCP_SANDBOX_JIRA_PROJECT / MCP_SANDBOX_CONFLUENCE_SPACE), and are skipped with the reason when it is not set.
  *
@@ -8,12 +8,12 @@
  * it fails with exactly that category.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { labelOutcome } from '../../fixtures/evidence.ts';
-import { type BoundSession, type McpFixture, type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
-import { ValueNotFound } from '../../fixtures/mcp-args.ts';
-import { knownFailure } from '../../fixtures/mcp-expectations.ts';
-import { type CatalogTool, interpolate, loadToolCatalog, pick, runChecks } from '../../fixtures/mcp-catalog.ts';
-import { HarnessError } from '../../fixtures/categories.ts';
+import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { type BoundSession, type McpFixture, type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { ValueNotFound } from '../../fixtures/mcp/arguments.ts';
+import { knownFailure } from '../../fixtures/mcp/expectations.ts';
+import { type CatalogTool, interpolate, loadToolCatalog, pick, runChecks } from '../../fixtures/mcp/catalog.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
 
 const catalog = loadToolCatalog();
 const reads = catalog.tools.filter((t) => t.kind === 'read');

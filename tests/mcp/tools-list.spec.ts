@@ -4,10 +4,10 @@
  * the catalog's required arguments match the server's (atlassian-mcp.md §4: cloudId required on almost every tool).
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { HarnessError } from '../../fixtures/categories.ts';
-import { labelOutcome } from '../../fixtures/evidence.ts';
-import { type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
-import { diffTools, toolExpectationsFile } from '../../fixtures/mcp-expectations.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
+import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { diffTools, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
@@ -51,9 +51,9 @@ test('every listed tool has an object input schema and the catalog knows its req
     }
     const serverRequired = new Set(t.inputSchema.required ?? []);
     for (const r of entry.required) if (!serverRequired.has(r)) problems.push(`${t.name}: catalog requires ${r}, the server does not`);
-    for (const r of serverRequired) if (!entry.required.includes(r)) problems.push(`${t.name}: the server requires ${r}, the catalog does not (update fixtures/catalog/tools.json)`);
+    for (const r of serverRequired) if (!entry.required.includes(r)) problems.push(`${t.name}: the server requires ${r}, the catalog does not (update fixtures/mcp/tools.json)`);
   }
   if (unknown.length) test.info().annotations.push({ type: 'tools not in the catalog', description: unknown.join(', ') });
   expect(problems, 'tool schema vs catalog').toEqual([]);
-  expect(unknown, 'listed tools the catalog does not know (add them to fixtures/catalog/tools.json so the sweep calls them)').toEqual([]);
+  expect(unknown, 'listed tools the catalog does not know (add them to fixtures/mcp/tools.json so the sweep calls them)').toEqual([]);
 });

@@ -10,13 +10,13 @@
  * (the simulator's default world reproduces the story, so tools-sim.json does); the Allure `outcome` label carries
  * the category either way, so the report shows "REST ok, MCP broken" at a glance.
  */
-import { attachEvidence, labelOutcome } from '../../fixtures/evidence.ts';
-import { HarnessError } from '../../fixtures/categories.ts';
+import { attachEvidence, labelOutcome } from '../../fixtures/core/evidence.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp.ts';
-import { bearerCredentials, type McpCallRecord } from '../../fixtures/mcp-client.ts';
-import { knownFailure } from '../../fixtures/mcp-expectations.ts';
-import { redact } from '../../fixtures/redact.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { bearerCredentials, type McpCallRecord } from '../../fixtures/mcp/session.ts';
+import { knownFailure } from '../../fixtures/mcp/expectations.ts';
+import { redact } from '../../fixtures/core/redact.ts';
 
 test('console 3LO token: REST works and the MCP session initialises, tool calls are classified mcp-client-not-approved', async ({ mcp, tokens, rest }) => {
   const role = mcp.sweepAccount.role;

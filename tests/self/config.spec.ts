@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, ROOT } from '../../fixtures/config.ts';
+import { ConfigError, loadConfig, ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 
 const GOOD: Record<string, string> = {

@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { blockingConsentFor, explainBySiteConsent, recordConsentOutcomes } from '../../fixtures/consent-record.ts';
+import { blockingConsentFor, explainBySiteConsent, recordConsentOutcomes } from '../../fixtures/consent/record.ts';
 import { expect, test } from '../../fixtures/index.ts';
 
 const blockedText = "Your site admin must authorize this app for the site 'acme-sim.atlassian.net' before the app can access your account.";

@@ -1,5 +1,5 @@
 /**
- * Self-tests of the MCP classifier (fixtures/classify-mcp.ts): every reference text maps to its category, the
+ * Self-tests of the MCP classifier (fixtures/mcp/classify.ts): every reference text maps to its category, the
  * same "trouble" text means mcp-client-not-approved only for a console 3LO token, and transport errors are
  * recognised from the SDK's own error types (mcp-sdk.md §1 "How errors surface").
  */
@@ -7,8 +7,8 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { expect, test } from '../../fixtures/index.ts';
-import { MCP_RULES, classifySignal, signalFromError, signalFromResult } from '../../fixtures/classify-mcp.ts';
-import type { McpAuthMode } from '../../fixtures/classify-mcp.ts';
+import { MCP_RULES, classifySignal, signalFromError, signalFromResult } from '../../fixtures/mcp/classify.ts';
+import type { McpAuthMode } from '../../fixtures/mcp/classify.ts';
 
 const errorResult = (message: string) => ({ content: [{ type: 'text', text: JSON.stringify({ error: true, message }) }], isError: true });
 const classifyText = (message: string, mode: McpAuthMode = 'api-token') => classifySignal(signalFromResult(errorResult(message), mode)).category;

@@ -4,9 +4,9 @@
  * stops the flow before consent as mcp-discovery.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { HarnessError } from '../../fixtures/categories.ts';
-import { bearerCredentials, mcpEndpointUrl } from '../../fixtures/mcp-client.ts';
-import { runMcpOAuth } from '../../fixtures/mcp-oauth.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
+import { bearerCredentials, mcpEndpointUrl } from '../../fixtures/mcp/session.ts';
+import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
 
 test('client origin not in the Rovo MCP domain list → consent is classified domain-blocked', async ({ mcp, sim, config, page }) => {
   await sim.admin.patchWorld({ org: { mcp: { domains: ['https://app.example.com/**'], allowSupportedDomains: false } } });

@@ -4,7 +4,7 @@
  * with a new transport).
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk } from '../../fixtures/mcp.ts';
+import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 
 test('a session dropped by a server reset is re-created once and the call succeeds', async ({ mcp, sim }) => {
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });

@@ -1,13 +1,13 @@
 /**
  * Self-tests: every MCP switch of the simulator world provoked on a PRIVATE simulator and classified by the harness
- * (fixtures/classify-mcp.ts). Each test flips one switch through the admin API, talks MCP only through the fixture,
+ * (fixtures/mcp/classify.ts). Each test flips one switch through the admin API, talks MCP only through the fixture,
  * and asserts the category a user would see in the report.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk } from '../../fixtures/mcp.ts';
-import type { BoundSession, McpFixture } from '../../fixtures/mcp.ts';
-import { simTarget } from '../../fixtures/target.ts';
-import type { SimHandle } from '../../fixtures/simulator.ts';
+import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
+import type { BoundSession, McpFixture } from '../../fixtures/mcp/fixture.ts';
+import { simTarget } from '../../fixtures/core/target.ts';
+import type { SimHandle } from '../../fixtures/core/simulator.ts';
 
 async function memberSession(mcp: McpFixture, sim: SimHandle): Promise<BoundSession> {
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });

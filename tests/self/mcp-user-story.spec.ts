@@ -5,11 +5,11 @@
  * (and not the harness) is the cause.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { runConsent } from '../../fixtures/consent-flow.ts';
-import { account } from '../../fixtures/config.ts';
-import { expectToolOk } from '../../fixtures/mcp.ts';
-import { bearerCredentials } from '../../fixtures/mcp-client.ts';
-import { RestClient } from '../../fixtures/rest.ts';
+import { runConsent } from '../../fixtures/consent/flow.ts';
+import { account } from '../../fixtures/core/config.ts';
+import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
+import { bearerCredentials } from '../../fixtures/mcp/session.ts';
+import { RestClient } from '../../fixtures/rest/client.ts';
 
 test('console 3LO token: REST ok, MCP initialises, tools → mcp-client-not-approved, search → mcp-connection-settings', async ({ mcp, sim, config, browser }) => {
   const member = account(config, mcp.sweepAccount.role);

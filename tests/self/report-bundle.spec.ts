@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATEGORIES } from '../../fixtures/categories.ts';
-import { ROOT } from '../../fixtures/config.ts';
+import { CATEGORIES } from '../../fixtures/core/categories.ts';
+import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { readZipEntries } from '../../scripts/lib/zip.ts';
 import { generateReport } from '../../scripts/report.ts';
@@ -20,8 +20,8 @@ test.describe.configure({ timeout: 300_000 });
 
 const SPEC = `
 import { test } from ${JSON.stringify(path.join(ROOT, 'fixtures', 'index.ts'))};
-import { labelOutcome } from ${JSON.stringify(path.join(ROOT, 'fixtures', 'evidence.ts'))};
-import { expectToolOk, labelMcp } from ${JSON.stringify(path.join(ROOT, 'fixtures', 'mcp.ts'))};
+import { labelOutcome } from ${JSON.stringify(path.join(ROOT, 'fixtures', 'core', 'evidence.ts'))};
+import { expectToolOk, labelMcp } from ${JSON.stringify(path.join(ROOT, 'fixtures', 'mcp', 'fixture.ts'))};
 
 test('jira search with a numeric jql is rejected', async ({ mcp, config }) => {
   const s = await mcp.session();
@@ -51,7 +51,7 @@ test('bundle for a provoked MCP failure lists every field a support ticket needs
 export default defineConfig({
   testDir: ${JSON.stringify(sub)},
   testMatch: /provoke\\.spec\\.ts$/,
-  globalSetup: ${JSON.stringify(path.join(ROOT, 'fixtures', 'global-setup.ts'))},
+  globalSetup: ${JSON.stringify(path.join(ROOT, 'fixtures', 'core', 'global-setup.ts'))},
   outputDir: ${JSON.stringify(path.join(sub, 'test-results'))},
   workers: 1,
   retries: 0,

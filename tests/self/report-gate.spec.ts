@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../fixtures/config.ts';
+import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { runGate } from '../../scripts/gate.ts';
 import { appendTrend, historyPaths, trendLineFor } from '../../scripts/lib/history.ts';

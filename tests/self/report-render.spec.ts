@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CATEGORIES } from '../../fixtures/categories.ts';
+import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { writeSyntheticResults, type SyntheticTest } from '../../scripts/lib/synthetic.ts';
 import { generateReport } from '../../scripts/report.ts';

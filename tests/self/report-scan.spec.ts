@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, gzipSync, crc32 } from 'node:zlib';
-import { ROOT } from '../../fixtures/config.ts';
+import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { manyTests, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
 import { createZip } from '../../scripts/lib/zip.ts';
@@ -154,7 +154,7 @@ for (const plant of PLANTS) {
 }
 
 test('scanner finds nothing in the output of a normal run: results, report, history and bundle', async ({ config }) => {
-  // a run with evidence whose secrets were redacted before attaching (what fixtures/evidence.ts does)
+  // a run with evidence whose secrets were redacted before attaching (what fixtures/core/evidence.ts does)
   writeSyntheticResults(path.join(dir, 'allure-results'), [
     ...manyTests(4),
     {

@@ -1,9 +1,9 @@
 /**
- * The REST classifier (fixtures/classify-rest.ts) rule by rule, on the wire shapes of atlassian-oauth.md §5. Pure.
+ * The REST classifier (fixtures/rest/classify.ts) rule by rule, on the wire shapes of atlassian-oauth.md §5. Pure.
  */
-import { classifyProbe, classifyTokenResponse } from '../../fixtures/classify-rest.ts';
+import { classifyProbe, classifyTokenResponse } from '../../fixtures/rest/classify.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { catalogEntry, loadCatalog, type ScopeEntry } from '../../fixtures/scopes.ts';
+import { catalogEntry, loadCatalog, type ScopeEntry } from '../../fixtures/rest/scopes.ts';
 
 const catalog = loadCatalog();
 const entry = (scope: string): ScopeEntry => {

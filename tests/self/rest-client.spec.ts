@@ -5,8 +5,8 @@
  */
 import { createServer } from 'node:net';
 import { expect, test } from '../../fixtures/index.ts';
-import { RestClient, retryAfterMs, ScopeProber } from '../../fixtures/rest.ts';
-import { loadCatalog } from '../../fixtures/scopes.ts';
+import { RestClient, retryAfterMs, ScopeProber } from '../../fixtures/rest/client.ts';
+import { loadCatalog } from '../../fixtures/rest/scopes.ts';
 
 const TOKEN = 'SIMCANARY-rest-client-selftest-token-0001';
 const PATH = '/oauth/token/accessible-resources';

@@ -3,10 +3,10 @@
  * says how to fix it. Pure (no simulator).
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../fixtures/config.ts';
-import { ExpectationsError, parseExpectations } from '../../fixtures/expectations.ts';
+import { loadConfig } from '../../fixtures/core/config.ts';
+import { ExpectationsError, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { CATALOG_FILE, CatalogError, loadCatalog, parseCatalog } from '../../fixtures/scopes.ts';
+import { CATALOG_FILE, CatalogError, loadCatalog, parseCatalog } from '../../fixtures/rest/scopes.ts';
 
 const config = loadConfig();
 const catalog = loadCatalog();
@@ -47,13 +47,13 @@ test('an unknown scope in an outcome names the account, site and scope', () => {
   const bad = clone();
   bad.accounts.member = { ...bad.accounts.member, sites: { acme: { outcomes: { 'read:jira-wrok': 'granted' } } } };
   const e = errorOf(() => parse(bad));
-  expect(e.problems).toEqual(['accounts.member.sites.acme.outcomes["read:jira-wrok"]: unknown scope (not in fixtures/catalog/scopes.json)']);
+  expect(e.problems).toEqual(['accounts.member.sites.acme.outcomes["read:jira-wrok"]: unknown scope (not in fixtures/rest/scopes.json)']);
 });
 
 test('an unknown scope in a granted list names the list', () => {
   const bad = clone();
   bad.accounts.admin = { ...bad.accounts.admin, granted: ['read:me', 'write:everything'] };
-  expect(errorOf(() => parse(bad)).problems).toEqual(['accounts.admin.granted: unknown scope "write:everything" (not in fixtures/catalog/scopes.json)']);
+  expect(errorOf(() => parse(bad)).problems).toEqual(['accounts.admin.granted: unknown scope "write:everything" (not in fixtures/rest/scopes.json)']);
 });
 
 test('an unknown role names the role and the configured ones', () => {
@@ -74,7 +74,7 @@ test('an unknown category and an unknown site are both reported, each naming its
   const e = errorOf(() => parse(bad));
   expect(e.problems).toEqual([
     'accounts.member.accessibleSites: unknown site "initech" (sites: acme, globex)',
-    'accounts.member.outcomes["manage:jira-configuration"]: unknown category "forbidden" (see fixtures/categories.ts)',
+    'accounts.member.outcomes["manage:jira-configuration"]: unknown category "forbidden" (see fixtures/core/categories.ts)',
   ]);
 });
 

@@ -9,12 +9,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../fixtures/config.ts';
+import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { redact } from '../../fixtures/redact.ts';
-import type { SimHandle } from '../../fixtures/simulator.ts';
+import { redact } from '../../fixtures/core/redact.ts';
+import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { runGate } from '../../scripts/gate.ts';
-import { loadSuite } from './rest-support.ts';
+import { loadSuite } from '../support/rest.ts';
 
 const suite = loadSuite();
 const ACME = suite.exp.site('acme').cloudId;

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { RestClient } from '../../fixtures/rest.ts';
-import { attachMatrix, cells, consentRole, diff, loadSuite, matrix, proberFor } from './rest-support.ts';
+import { RestClient } from '../../fixtures/rest/client.ts';
+import { attachMatrix, cells, consentRole, diff, loadSuite, matrix, proberFor } from '../support/rest.ts';
 
 const suite = loadSuite();
 const ACME = suite.exp.site('acme');

@@ -3,14 +3,14 @@
  * stored it. The next run either still has a working refresh token (Atlassian's 10-minute reuse leeway,
  * atlassian-oauth.md §3) or — when the leeway is over and the family is revoked — re-consents once, and says which.
  */
-import { scratchDir } from '../scratch.ts';
+import { scratchDir } from '../support/scratch.ts';
 import type { Browser } from '@playwright/test';
-import type { HarnessConfig } from '../../fixtures/config.ts';
+import type { HarnessConfig } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import type { SimHandle } from '../../fixtures/simulator.ts';
-import { TokenStore } from '../../fixtures/token-store.ts';
-import { runTokenWorker } from '../../fixtures/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens.ts';
+import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { runTokenWorker } from '../../scripts/lib/token-workers.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 
 const LOCK_STALE_MS = 5000;
 

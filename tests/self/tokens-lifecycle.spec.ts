@@ -3,13 +3,13 @@
  * re-consent once, then fail with the reason; a grant without offline_access fails as no-refresh-token at expiry;
  * rotation stores the newest refresh token (atlassian-oauth.md §3).
  */
-import { scratchDir } from '../scratch.ts';
+import { scratchDir } from '../support/scratch.ts';
 import type { Browser } from '@playwright/test';
-import type { HarnessConfig } from '../../fixtures/config.ts';
+import type { HarnessConfig } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import type { SimHandle } from '../../fixtures/simulator.ts';
-import { TokenStore } from '../../fixtures/token-store.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens.ts';
+import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 
 function provider(sim: SimHandle, config: HarnessConfig, browser: Browser, dir: string, over: { scopes?: string[]; leewayMs?: number } = {}) {
   const cfg = { ...config, app: { ...config.app, scopes: over.scopes ?? config.app.scopes } };

@@ -3,12 +3,12 @@
  * seconds, a run several lifetimes long. Exactly one refresh per expiry (counted by the simulator), no 401s, no
  * reuse of a rotated refresh token, no family revocation (atlassian-oauth.md §3).
  */
-import { scratchDir } from '../scratch.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { createHash } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { TokenStore } from '../../fixtures/token-store.ts';
-import { runTokenWorkers } from '../../fixtures/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { runTokenWorkers } from '../../scripts/lib/token-workers.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 
 test('4 workers sharing one store refresh exactly once per expiry with no 401s', async ({ sim, config, browser }, testInfo) => {
   test.setTimeout(120_000);

@@ -2,10 +2,10 @@
  * Token store guarantees (issue 4): 0600 files in a 0700 folder, atomic replace, a corrupt or foreign file moved
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
-import { scratchDir } from '../scratch.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { expect, test } from '../../fixtures/index.ts';
-import { makeKey, type TokenRecord, TokenStore, TokenStoreError } from '../../fixtures/token-store.ts';
+import { makeKey, type TokenRecord, TokenStore, TokenStoreError } from '../../fixtures/tokens/store.ts';
 
 const key = makeKey('http://127.0.0.1:1234', 'Member@Sim.Example', 'sim-client-3lo', ['read:me', 'offline_access', 'read:me']);
 const rec = (over: Partial<TokenRecord> = {}): TokenRecord => ({

@@ -1,0 +1,109 @@
+/**
+ * Support for the REST self-tests (tests/self/rest-*.spec.ts): tokens on a private simulator through the real consent
+ * flow (fixtures/consent/flow.ts, the same driver the `consent` project uses), the whole probe matrix for an account,
+ * and the comparison "every cell matches the expectations file except exactly these".
+ */
+import type { Browser, TestInfo } from '@playwright/test';
+import type { Category } from '../../fixtures/core/categories.ts';
+import { account, type HarnessConfig, loadConfig } from '../../fixtures/core/config.ts';
+import { runConsent } from '../../fixtures/consent/flow.ts';
+import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
+import type { TokenResponse } from '../../fixtures/consent/token-client.ts';
+import { redact, registerSecret } from '../../fixtures/core/redact.ts';
+import { cellKey, type MatrixCell, probeAccount, type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
+import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
+import type { SimHandle } from '../../fixtures/core/simulator.ts';
+
+export interface Suite {
+  config: HarnessConfig;
+  catalog: Catalog;
+  exp: Expectations;
+}
+
+/** The .env.sim configuration with tests/expectations/sim-app.json (what the self-tests hold the suite to). */
+export function loadSuite(): Suite {
+  const config = loadConfig();
+  const catalog = loadCatalog();
+  if (!config.expectationsFile) throw new Error('EXPECTATIONS_FILE is not set (.env.sim sets it to tests/expectations/sim-app.json)');
+  const exp = loadExpectations({ file: config.expectationsFile, catalog, roles: config.accounts.map((a) => a.role), requested: config.app.scopes });
+  return { config, catalog, exp };
+}
+
+/**
+ * Consent for `role` on each site it should have (in turn: one grant per app per account, new sites join the same
+ * grant, atlassian-oauth.md §4) and return the last token response.
+ */
+export async function consentRole(
+  suite: Suite,
+  sim: SimHandle,
+  browser: Browser,
+  role: string,
+  opts: { scopes?: string[]; sites?: string[] } = {},
+): Promise<TokenResponse> {
+  const acct = account(suite.config, role);
+  const app = { ...suite.config.app, scopes: opts.scopes ?? suite.config.app.scopes };
+  let tokens: TokenResponse | undefined;
+  for (const siteKey of opts.sites ?? suite.exp.sitesPresent(role)) {
+    const host = new URL(suite.exp.site(siteKey).url).host;
+    const r = await runConsent({ browser: async () => browser, authBase: sim.urls.auth, app }, acct, { site: host });
+    if (r.outcome.code !== 'granted' || !r.tokens) {
+      throw new Error(`consent for ${role} on ${siteKey} ended with ${r.outcome.code} on screen ${r.outcome.screen}: ${r.outcome.detail}`);
+    }
+    tokens = r.tokens;
+  }
+  if (!tokens) throw new Error(`${role} has no site to consent on`);
+  registerSecret(tokens.accessToken);
+  registerSecret(tokens.refreshToken);
+  return tokens;
+}
+
+export function proberFor(suite: Suite, client: RestClient, role: string, tokens: TokenResponse): ScopeProber {
+  return new ScopeProber(client, suite.catalog, { role, token: tokens.accessToken, tokenScopes: tokens.scopes });
+}
+
+/** Every cell of one account over the expectations' sites (plus `extraSites`). */
+export async function matrix(suite: Suite, prober: ScopeProber, extraSites: SiteRef[] = []): Promise<MatrixCell[]> {
+  return probeAccount(prober, [...suite.exp.sites, ...extraSites]);
+}
+
+export interface Mismatch {
+  cell: string;
+  expected: Category;
+  received: Category;
+  reason: string;
+}
+
+/**
+ * Compare cells with the expectations file, overridden by `changed` (cellKey → category). Returns every cell whose
+ * category differs: an empty list means "exactly the changed cells changed, everything else still matches".
+ */
+export function diff(suite: Suite, cells: MatrixCell[], changed: Record<string, Category> = {}): Mismatch[] {
+  const out: Mismatch[] = [];
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const key = cellKey(c);
+    seen.add(key);
+    const siteKnown = c.site === undefined || suite.exp.sites.some((s) => s.key === c.site);
+    const expected = changed[key] ?? (siteKnown ? suite.exp.expected(c.role, c.site, c.scope) : undefined);
+    if (expected === undefined) {
+      out.push({ cell: key, expected: 'unexpected', received: c.category, reason: 'no expectation for this cell' });
+    } else if (expected !== c.category) {
+      out.push({ cell: key, expected, received: c.category, reason: c.reason });
+    }
+  }
+  for (const key of Object.keys(changed)) if (!seen.has(key)) out.push({ cell: key, expected: changed[key] as Category, received: 'unexpected', reason: 'cell was not probed' });
+  return out;
+}
+
+/** Cells for the given role, sites and scopes (helper to build `changed`). */
+export function cells(role: string, sites: Array<string | undefined>, scopes: string[], category: Category): Record<string, Category> {
+  const out: Record<string, Category> = {};
+  for (const site of sites) for (const scope of scopes) out[cellKey({ role, site, scope })] = category;
+  return out;
+}
+
+/** Attach the matrix to the test (redacted by attachEvidence's rules: no token ever reaches a cell). */
+export async function attachMatrix(testInfo: TestInfo, name: string, list: MatrixCell[]): Promise<void> {
+  const rows = list.map((c) => ({ cell: cellKey(c), category: c.category, reason: c.reason, status: c.evidence?.status, traceId: c.evidence?.traceId, retries: c.evidence?.retries }));
+  await testInfo.attach(name, { body: Buffer.from(redact(JSON.stringify(rows, null, 2))), contentType: 'application/json' });
+}
