@@ -15,11 +15,17 @@ import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { loadConfigOrExit, ROOT } from '../fixtures/core/config.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
+import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens/provider.ts';
 import { TokenStore } from '../fixtures/tokens/store.ts';
 import { runTokenWorkers } from './lib/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens/provider.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '140' }, ttl: { type: 'string', default: '60' }, leeway: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '140' },
+    ttl: { type: 'string', default: '60' },
+    leeway: { type: 'string', default: '10' },
+  },
+});
 const durationS = Number(values.duration);
 const ttlS = Number(values.ttl);
 const leewayS = Number(values.leeway);
@@ -41,7 +47,12 @@ try {
       config,
       authBase: sim.urls.auth,
       store: new TokenStore(path.join(dir, 'tokens')),
-      consent: browserConsentRunner({ config, authBase: sim.urls.auth, launch: async () => browser, sessionDir: path.join(dir, 'sessions') }),
+      consent: browserConsentRunner({
+        config,
+        authBase: sim.urls.auth,
+        launch: async () => browser,
+        sessionDir: path.join(dir, 'sessions'),
+      }),
     });
   for (const [scenario, target] of [
     ['cold store', `consents = ${roles.length} (distinct account/app/scope keys)`],
@@ -52,7 +63,13 @@ try {
     const p = makeProvider();
     for (const role of roles) await p.for(role);
     const after = await sim.admin.stats();
-    rows.push({ scenario, consents: after.consents - before.consents, refreshes: after.tokens.refresh_token - before.tokens.refresh_token, wallS: (performance.now() - t0) / 1000, target });
+    rows.push({
+      scenario,
+      consents: after.consents - before.consents,
+      refreshes: after.tokens.refresh_token - before.tokens.refresh_token,
+      wallS: (performance.now() - t0) / 1000,
+      target,
+    });
   }
   await browser.close();
 

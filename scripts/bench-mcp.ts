@@ -10,19 +10,34 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from '../fixtures/core/config.ts';
-import { loadConfig } from '../fixtures/core/config.ts';
+import { loadConfig, ROOT } from '../fixtures/core/config.ts';
+import { startSimulator } from '../fixtures/core/simulator.ts';
 import { ArgResolver, ValueNotFound } from '../fixtures/mcp/arguments.ts';
 import { interpolate, loadToolCatalog } from '../fixtures/mcp/catalog.ts';
-import { McpSession, apiTokenCredentials, mcpEndpointUrl } from '../fixtures/mcp/session.ts';
 import { pickSweepAccount } from '../fixtures/mcp/fixture.ts';
-import { startSimulator } from '../fixtures/core/simulator.ts';
+import { apiTokenCredentials, McpSession, mcpEndpointUrl } from '../fixtures/mcp/session.ts';
 
 const INSPECTOR = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js');
 
-function runInspector(url: string, authorization: string, tool: string, args: Record<string, unknown>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runInspector(
+  url: string,
+  authorization: string,
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // --tool-arg key=value: the CLI JSON-parses the value, so JSON-encode it to keep "98305" a string
-  const argv = [INSPECTOR, url, '--transport', 'http', '--method', 'tools/call', '--tool-name', tool, '--header', `Authorization: ${authorization}`];
+  const argv = [
+    INSPECTOR,
+    url,
+    '--transport',
+    'http',
+    '--method',
+    'tools/call',
+    '--tool-name',
+    tool,
+    '--header',
+    `Authorization: ${authorization}`,
+  ];
   for (const [k, v] of Object.entries(args)) argv.push('--tool-arg', `${k}=${JSON.stringify(v)}`);
   return new Promise((resolve) => {
     // inspector-cli 1.0.3 checks `existsSync('../package.json')` relative to the CWD but imports it relative to its
@@ -80,7 +95,8 @@ async function main(): Promise<number> {
     const inspectorFailed: string[] = [];
     for (const p of plan) {
       const r = await runInspector(url.href, credentials.authorization!, p.tool, p.args);
-      if (r.code !== 0 || !r.stdout.includes('"content"') || r.stdout.includes('"isError": true')) inspectorFailed.push(`${p.tool} (exit ${r.code})`);
+      if (r.code !== 0 || !r.stdout.includes('"content"') || r.stdout.includes('"isError": true'))
+        inspectorFailed.push(`${p.tool} (exit ${r.code})`);
       process.stderr.write('.');
     }
     process.stderr.write('\n');
@@ -94,7 +110,8 @@ async function main(): Promise<number> {
       '|---:|---:|---:|---:|---:|',
       `| ${plan.length} | ${(harnessMs / 1000).toFixed(2)} s (${(harnessMs / plan.length).toFixed(0)} ms/call) | ${(inspectorMs / 1000).toFixed(2)} s (${(inspectorMs / plan.length).toFixed(0)} ms/call) | ${ratio.toFixed(1)}× | ≥ 10× ${ratio >= 10 ? 'met' : 'NOT met'} |`,
     ];
-    if (harnessFailed.length) lines.push('', `harness calls that failed: ${harnessFailed.map((r) => `${r.operation} (${r.category})`).join(', ')}`);
+    if (harnessFailed.length)
+      lines.push('', `harness calls that failed: ${harnessFailed.map((r) => `${r.operation} (${r.category})`).join(', ')}`);
     if (inspectorFailed.length) lines.push('', `inspector-cli calls that failed: ${inspectorFailed.join(', ')}`);
     process.stdout.write(`${lines.join('\n')}\n`);
     return harnessFailed.length || inspectorFailed.length || plan.length === 0 ? 1 : 0;

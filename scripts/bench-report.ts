@@ -62,7 +62,8 @@ function seed(dir: string, runs: number, fullAllureLines: number): void {
   for (let r = 0; r < runs - 1; r++) {
     const tests = manyTests(TESTS, (i) => r % 7 === 0 && i % 50 === r % 50);
     // as report.ts stores them: slimmed after Allure appends
-    if (r >= runs - 1 - fullAllureLines) allureLines.push(slimLastAllureLine(`${syntheticAllureHistoryLine(tests, start + r * 86_400_000)}\n`).trimEnd());
+    if (r >= runs - 1 - fullAllureLines)
+      allureLines.push(slimLastAllureLine(`${syntheticAllureHistoryLine(tests, start + r * 86_400_000)}\n`).trimEnd());
     if (r === 0 || r % 7 === 0 || r === 1) {
       rmSync(tmpResults, { recursive: true, force: true });
       writeSyntheticResults(tmpResults, tests);
@@ -80,11 +81,21 @@ function seed(dir: string, runs: number, fullAllureLines: number): void {
 /** Plain Allure: the CLI fed the whole history file, no historyLimit (what the reference measured). */
 function timePlain(dir: string): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'allure', 'cli.js'), 'generate', '--output', path.join(dir, 'plain-report'), path.join(dir, 'allure-results')], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'allure', 'cli.js'),
+      'generate',
+      '--output',
+      path.join(dir, 'plain-report'),
+      path.join(dir, 'allure-results'),
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   if (r.status !== 0) throw new Error(`plain allure generate failed: ${r.stderr.slice(-500)}`);
   return performance.now() - t0;
 }
@@ -104,7 +115,10 @@ async function main(): Promise<void> {
   const cpuMedians = new Map<number, number>();
   try {
     const results = path.join(work, 'allure-results');
-    writeSyntheticResults(results, manyTests(TESTS, (i) => i % 100 === 3));
+    writeSyntheticResults(
+      results,
+      manyTests(TESTS, (i) => i % 100 === 3),
+    );
     for (const runs of RUNS) {
       const seeded = path.join(work, `seed-${runs}`);
       seed(seeded, runs, Math.min(runs - 1, HISTORY_LIMIT_DEFAULT));
@@ -141,7 +155,9 @@ async function main(): Promise<void> {
       }
       const ratio = (medians.get(runs)! / medians.get(1)!).toFixed(2);
       const cpuCell = cpu.length ? `${median(cpu).toFixed(2)} s | ${(median(cpu) / cpuMedians.get(1)!).toFixed(2)}× |` : 'n/a | n/a |';
-      rows.push(`| ${runs} | ${sizes} | ${(median(times) / 1000).toFixed(2)} s | ${(median(allureTimes) / 1000).toFixed(2)} s | ${ratio}× | ${cpuCell}${plain}`);
+      rows.push(
+        `| ${runs} | ${sizes} | ${(median(times) / 1000).toFixed(2)} s | ${(median(allureTimes) / 1000).toFixed(2)} s | ${ratio}× | ${cpuCell}${plain}`,
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -170,7 +186,13 @@ async function main(): Promise<void> {
 function seedFull(file: string, runs: number): void {
   const start = Date.now() - runs * 86_400_000;
   const lines: string[] = [];
-  for (let r = 0; r < runs - 1; r++) lines.push(syntheticAllureHistoryLine(manyTests(TESTS, (i) => r % 7 === 0 && i % 50 === r % 50), start + r * 86_400_000));
+  for (let r = 0; r < runs - 1; r++)
+    lines.push(
+      syntheticAllureHistoryLine(
+        manyTests(TESTS, (i) => r % 7 === 0 && i % 50 === r % 50),
+        start + r * 86_400_000,
+      ),
+    );
   writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
 }
 

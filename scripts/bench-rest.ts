@@ -6,15 +6,15 @@
  * part of the timed section. Exit 1 when the target is missed.
  */
 import { chromium } from '@playwright/test';
+import { runConsent } from '../fixtures/consent/flow.ts';
+import type { TokenResponse } from '../fixtures/consent/token-client.ts';
 import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
-import { runConsent } from '../fixtures/consent/flow.ts';
-import { loadExpectations } from '../fixtures/rest/expectations.ts';
-import type { TokenResponse } from '../fixtures/consent/token-client.ts';
 import { registerSecret } from '../fixtures/core/redact.ts';
-import { probeAccount, RestClient, ScopeProber } from '../fixtures/rest/client.ts';
-import { loadCatalog } from '../fixtures/rest/scopes.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
+import { probeAccount, RestClient, ScopeProber } from '../fixtures/rest/client.ts';
+import { loadExpectations } from '../fixtures/rest/expectations.ts';
+import { loadCatalog } from '../fixtures/rest/scopes.ts';
 
 const LATENCY_MS = 150;
 const TARGET = 1.3;
@@ -25,7 +25,12 @@ if (!config.expectationsFile) {
   process.stderr.write('bench-rest: EXPECTATIONS_FILE is not set. Fix: use the .env.sim defaults (tests/expectations/sim-app.json).\n');
   process.exit(2);
 }
-const exp = loadExpectations({ file: config.expectationsFile, catalog, roles: config.accounts.map((a) => a.role), requested: config.app.scopes });
+const exp = loadExpectations({
+  file: config.expectationsFile,
+  catalog,
+  roles: config.accounts.map((a) => a.role),
+  requested: config.app.scopes,
+});
 
 interface Row {
   label: string;
@@ -48,8 +53,11 @@ try {
   const tokens = new Map<string, TokenResponse>();
   for (const acct of config.accounts) {
     for (const siteKey of exp.sitesPresent(acct.role)) {
-      const r = await runConsent({ browser: async () => browser, authBase: sim.urls.auth, app: config.app }, account(config, acct.role), { site: new URL(exp.site(siteKey).url).host });
-      if (r.outcome.code !== 'granted' || !r.tokens) throw new Error(`consent for ${acct.role} on ${siteKey}: ${r.outcome.code} (${r.outcome.detail})`);
+      const r = await runConsent({ browser: async () => browser, authBase: sim.urls.auth, app: config.app }, account(config, acct.role), {
+        site: new URL(exp.site(siteKey).url).host,
+      });
+      if (r.outcome.code !== 'granted' || !r.tokens)
+        throw new Error(`consent for ${acct.role} on ${siteKey}: ${r.outcome.code} (${r.outcome.detail})`);
       registerSecret(r.tokens.accessToken);
       registerSecret(r.tokens.refreshToken);
       tokens.set(acct.role, r.tokens);
@@ -70,7 +78,15 @@ try {
     const wallMs = performance.now() - t0;
     await client.close();
     const lanes = exp.sites.length; // account-level calls (accessible-resources, /me) ride on their own small lane
-    return { label, perSite, requests: client.stats.requests, retries: client.stats.retries, wallMs, cells: all.flat().length, boundMs: (client.stats.requests / (perSite * lanes)) * LATENCY_MS };
+    return {
+      label,
+      perSite,
+      requests: client.stats.requests,
+      retries: client.stats.retries,
+      wallMs,
+      cells: all.flat().length,
+      boundMs: (client.stats.requests / (perSite * lanes)) * LATENCY_MS,
+    };
   };
 
   const latency = { role: 'api', latencyMs: LATENCY_MS };
@@ -79,7 +95,8 @@ try {
   const cal = new RestClient({ baseUrl: sim.urls.api });
   const anyToken = [...tokens.values()][0]?.accessToken ?? '';
   const samples: number[] = [];
-  for (let i = 0; i < 15; i++) samples.push((await cal.request({ method: 'GET', path: '/oauth/token/accessible-resources', token: anyToken })).durationMs);
+  for (let i = 0; i < 15; i++)
+    samples.push((await cal.request({ method: 'GET', path: '/oauth/token/accessible-resources', token: anyToken })).durationMs);
   await cal.close();
   callMs = samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? LATENCY_MS;
   for (const perSite of [2, 4, 8]) rows.push(await run(`matrix, ${LATENCY_MS} ms latency`, perSite, [latency]));

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { redact } from '../fixtures/core/redact.ts';
 import { CorruptHistoryError, historyPaths, readTrend, statusOf, type TrendLine } from './lib/history.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
-import { type AllureStatus, isFailure, readResults, ResultsDirError, resultsKey } from './lib/results.ts';
+import { type AllureStatus, isFailure, ResultsDirError, readResults, resultsKey } from './lib/results.ts';
 
 export type GateKind = 'REGRESSED' | 'NEW FAILURE' | 'DRIFT' | 'still failing' | 'fixed';
 const RED: ReadonlySet<GateKind> = new Set(['REGRESSED', 'NEW FAILURE', 'DRIFT']);
@@ -48,7 +48,13 @@ export interface GateResult {
 }
 
 function matchesExpected(expected: string, outcome: string | undefined): boolean {
-  return outcome !== undefined && expected.split('|').map((s) => s.trim()).includes(outcome);
+  return (
+    outcome !== undefined &&
+    expected
+      .split('|')
+      .map((s) => s.trim())
+      .includes(outcome)
+  );
 }
 
 function cell(text: string, width: number): string {

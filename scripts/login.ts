@@ -11,22 +11,26 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { startCallbackCatcher } from '../fixtures/consent/callback.ts';
-import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
 import { driveConsent } from '../fixtures/consent/driver.ts';
 import { buildAuthorizeUrl, sessionFile } from '../fixtures/consent/flow.ts';
 import { exchangeCode } from '../fixtures/consent/token-client.ts';
+import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
+import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
 import { REAL_URLS } from '../fixtures/core/target.ts';
-import { makeKey, TokenStore } from '../fixtures/tokens/store.ts';
 import { DEFAULT_AUTH_DIR } from '../fixtures/tokens/provider.ts';
+import { makeKey, TokenStore } from '../fixtures/tokens/store.ts';
 
-const { values } = parseArgs({ options: { account: { type: 'string' }, headed: { type: 'boolean', default: false }, site: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { account: { type: 'string' }, headed: { type: 'boolean', default: false }, site: { type: 'string' } },
+});
 const config = loadConfigOrExit();
 if (!values.account) {
-  process.stderr.write(`usage: npm run login -- --account <role> [--headed] [--site <host>]   (roles: ${config.accounts.map((a) => a.role).join(', ')})\n`);
+  process.stderr.write(
+    `usage: npm run login -- --account <role> [--headed] [--site <host>]   (roles: ${config.accounts.map((a) => a.role).join(', ')})\n`,
+  );
   process.exit(2);
 }
 const acct = (() => {
@@ -48,7 +52,12 @@ async function run(): Promise<number> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const state = randomBytes(16).toString('base64url');
-  const authorizeUrl = buildAuthorizeUrl(urls.auth, { clientId: config.app.clientId, scopes: config.app.scopes, redirectUri: catcher.redirectUri, state });
+  const authorizeUrl = buildAuthorizeUrl(urls.auth, {
+    clientId: config.app.clientId,
+    scopes: config.app.scopes,
+    redirectUri: catcher.redirectUri,
+    state,
+  });
   let outcome = await driveConsent(page, { authorizeUrl, account: acct, site: values.site ?? acct.site, callback: catcher, state });
   let code = outcome.authCode;
   if (outcome.code === 'needs-human') {
@@ -56,7 +65,9 @@ async function run(): Promise<number> {
       process.stderr.write(`login: ${outcome.detail}\nRe-run with --headed and complete the step in the browser window.\n`);
       return 1;
     }
-    process.stderr.write(`login: ${outcome.detail}\nComplete the login and the consent in the browser window (waiting up to 10 minutes)…\n`);
+    process.stderr.write(
+      `login: ${outcome.detail}\nComplete the login and the consent in the browser window (waiting up to 10 minutes)…\n`,
+    );
     const cb = await catcher.wait(state, 10 * 60_000);
     code = cb.code;
     if (!code) {
@@ -89,7 +100,9 @@ async function run(): Promise<number> {
     refreshes: 0,
     sites: outcome.site ? [outcome.site] : [],
   });
-  process.stdout.write(`login: ${acct.role} (${acct.email}) granted${outcome.site ? ` on ${outcome.site}` : ''}; session saved, token stored. Later runs stay headless.\n`);
+  process.stdout.write(
+    `login: ${acct.role} (${acct.email}) granted${outcome.site ? ` on ${outcome.site}` : ''}; session saved, token stored. Later runs stay headless.\n`,
+  );
   return 0;
 }
 

@@ -29,8 +29,8 @@ import {
   trendLineFor,
   validateAllureHistory,
 } from './lib/history.ts';
-import { isFailure, readResults, resultsKey, type TestSummary } from './lib/results.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
+import { isFailure, readResults, resultsKey, type TestSummary } from './lib/results.ts';
 
 export interface ReportOptions {
   /** default: HARNESS_REPORTS_DIR or reports/ */
@@ -149,7 +149,8 @@ export function patchSingleFileDataRace(reportFile: string): boolean {
   const app = /<script\s+src="data:text\/javascript;base64,/.exec(html);
   if (!app || !html.includes(marker)) return false;
   if (html.includes('data-harness-patch="single-file-race"')) return true;
-  const init = '<script data-harness-patch="single-file-race">window.allureReportDataReady = false; window.allureReportData = window.allureReportData || {};</script>\n';
+  const init =
+    '<script data-harness-patch="single-file-race">window.allureReportDataReady = false; window.allureReportData = window.allureReportData || {};</script>\n';
   atomicWrite(reportFile, html.slice(0, app.index) + init + html.slice(app.index));
   return true;
 }
@@ -164,12 +165,19 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   const outputDir = path.resolve(opts.outputDir ?? path.join(reportsDir, 'allure-report'));
   const historyLimit = opts.historyLimit ?? HISTORY_LIMIT_DEFAULT;
   const { tests, unreadable } = readResults(resultsDir);
-  if (unreadable.length) say(`report: ${plural(unreadable.length, 'result file')} in ${resultsDir} could not be read and are left out: ${unreadable.slice(0, 5).join(', ')}`);
+  if (unreadable.length)
+    say(
+      `report: ${plural(unreadable.length, 'result file')} in ${resultsDir} could not be read and are left out: ${unreadable.slice(0, 5).join(', ')}`,
+    );
 
   const paths = historyPaths(reportsDir);
   mkdirSync(paths.dir, { recursive: true });
   // one report at a time per history (two concurrent runs would race on the rename)
-  const release = await lockfile.lock(paths.dir, { realpath: false, retries: { retries: 60, minTimeout: 250, maxTimeout: 1000 }, stale: 120_000 });
+  const release = await lockfile.lock(paths.dir, {
+    realpath: false,
+    retries: { retries: 60, minTimeout: 250, maxTimeout: 1000 },
+    stale: 120_000,
+  });
   const movedAside: string[] = [];
   let tmpHistory: string | undefined;
   try {
@@ -193,8 +201,16 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     if (existsSync(paths.allure)) {
       if (alreadyRecorded) {
         // regenerating: Allure must compare with the run before this one, not with this run's own line
-        const lines = readFileSync(paths.allure, 'utf8').split('\n').filter((l) => l.trim());
-        writeFileSync(tmpHistory, lines.slice(0, -1).map((l) => `${l}\n`).join(''));
+        const lines = readFileSync(paths.allure, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim());
+        writeFileSync(
+          tmpHistory,
+          lines
+            .slice(0, -1)
+            .map((l) => `${l}\n`)
+            .join(''),
+        );
       } else copyFileSync(paths.allure, tmpHistory);
     }
     const variables = { ...environmentInfo(tests, commit), ...opts.environment };
@@ -208,7 +224,9 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       HARNESS_ALLURE_GLOBAL_ATTACHMENTS: trendMd,
       NO_COLOR: '1',
     };
-    say(`report: allure generate (${plural(tests.length, 'test')}, ${allureHistory.ok ? allureHistory.runs : 0} of ${historyLimit} runs of full history)…`);
+    say(
+      `report: allure generate (${plural(tests.length, 'test')}, ${allureHistory.ok ? allureHistory.runs : 0} of ${historyLimit} runs of full history)…`,
+    );
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [ALLURE_CLI, 'generate', '--config', CONFIG, resultsDir], {
       cwd: ROOT,
@@ -219,14 +237,18 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     const allureMs = performance.now() - t0;
     const reportFile = path.join(outputDir, 'index.html');
     if (r.status !== 0 || !existsSync(reportFile)) {
-      const out = redact(`${r.stderr ?? ''}\n${r.stdout ?? ''}`.trim()).split('\n').slice(-20).join('\n');
+      const out = redact(`${r.stderr ?? ''}\n${r.stdout ?? ''}`.trim())
+        .split('\n')
+        .slice(-20)
+        .join('\n');
       throw new ReportError(
         `allure generate failed (exit ${r.status ?? r.signal}); the history was left unchanged.\n${out}\n` +
           `Fix: check ${path.relative(ROOT, resultsDir)} holds valid results; run \`npx allure generate --config scripts/allurerc.ts ${path.relative(ROOT, resultsDir)}\` to see the full output.`,
       );
     }
     const patched = patchSingleFileDataRace(reportFile);
-    if (!patched) say('report: note: the single-file report layout changed; data-race patch not applied (the report may need a reload to show)');
+    if (!patched)
+      say('report: note: the single-file report layout changed; data-race patch not applied (the report may need a reload to show)');
     if (!alreadyRecorded) {
       writeFileSync(tmpHistory, slimLastAllureLine(readFileSync(tmpHistory, 'utf8')));
       commitTemp(tmpHistory, paths.allure);
@@ -268,18 +290,27 @@ async function main(): Promise<void> {
   const limitRaw = opt('--history-limit');
   const historyLimit = limitRaw === undefined ? undefined : Number(limitRaw);
   if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 1)) {
-    process.stderr.write(`report: --history-limit must be a positive whole number, got ${JSON.stringify(limitRaw)}. Fix: e.g. --history-limit 20\n`);
+    process.stderr.write(
+      `report: --history-limit must be a positive whole number, got ${JSON.stringify(limitRaw)}. Fix: e.g. --history-limit 20\n`,
+    );
     process.exit(2);
   }
   try {
     const r = await generateReport({ resultsDir: opt('--results'), historyLimit });
     const list = (label: string, ts: TestSummary[]) => {
-      if (ts.length) process.stdout.write(`${label}: ${ts.slice(0, 10).map((t) => t.fullName).join('; ')}${ts.length > 10 ? ` …and ${ts.length - 10} more` : ''}\n`);
+      if (ts.length)
+        process.stdout.write(
+          `${label}: ${ts
+            .slice(0, 10)
+            .map((t) => t.fullName)
+            .join('; ')}${ts.length > 10 ? ` …and ${ts.length - 10} more` : ''}\n`,
+        );
     };
     list('regressed', r.changes.regressed);
     list('new failures', r.changes.newFailures);
     list('fixed', r.changes.fixed);
-    if (r.alreadyRecorded) process.stdout.write('history: these results were already recorded; the report was regenerated without adding a run\n');
+    if (r.alreadyRecorded)
+      process.stdout.write('history: these results were already recorded; the report was regenerated without adding a run\n');
     process.stdout.write(`${r.verdictLine}\n`);
   } catch (e) {
     process.stderr.write(`report: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -93,7 +93,9 @@ interface Needle {
 function base64Cores(value: Buffer): string[] {
   const cores: string[] = [];
   for (let k = 0; k < 3; k++) {
-    const b64 = Buffer.concat([Buffer.alloc(k), value]).toString('base64').replace(/=+$/, '');
+    const b64 = Buffer.concat([Buffer.alloc(k), value])
+      .toString('base64')
+      .replace(/=+$/, '');
     const skipStart = k === 0 ? 0 : k === 1 ? 2 : 3;
     const total = k + value.length;
     const skipEnd = total % 3 === 0 ? 0 : 1;
@@ -224,7 +226,10 @@ class Scanner {
 }
 
 export function defaultScanRoots(reportsDir = reportsDirFromEnv()): string[] {
-  const roots = [reportsDir, ...['test-results', 'playwright-report', 'blob-report', 'allure-results', 'allure-report'].map((d) => path.join(ROOT, d))];
+  const roots = [
+    reportsDir,
+    ...['test-results', 'playwright-report', 'blob-report', 'allure-results', 'allure-report'].map((d) => path.join(ROOT, d)),
+  ];
   for (const f of readdirSync(ROOT)) if (f.endsWith('.log')) roots.push(path.join(ROOT, f));
   return [...new Set(roots.map((r) => path.resolve(r)))].filter((r) => existsSync(r));
 }
@@ -234,7 +239,13 @@ export async function scanSecrets(opts: ScanOptions = {}): Promise<ScanResult> {
   const secrets = opts.secrets ?? configuredSecrets();
   const scanner = new Scanner(needlesFor(secrets));
   for (const r of roots) await scanner.scanPath(r);
-  return { ok: scanner.findings.length === 0, findings: scanner.findings, filesScanned: scanner.filesScanned, roots, secretsChecked: secrets.length };
+  return {
+    ok: scanner.findings.length === 0,
+    findings: scanner.findings,
+    filesScanned: scanner.filesScanned,
+    roots,
+    secretsChecked: secrets.length,
+  };
 }
 
 export function formatScan(r: ScanResult): string {
@@ -253,7 +264,9 @@ async function main(): Promise<void> {
   const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const missing = roots.filter((r) => !existsSync(r));
   if (missing.length) {
-    process.stderr.write(`scan-secrets: ${missing.map((m) => JSON.stringify(m)).join(', ')} not found. Fix: pass existing files or directories, or nothing to scan the run output.\n`);
+    process.stderr.write(
+      `scan-secrets: ${missing.map((m) => JSON.stringify(m)).join(', ')} not found. Fix: pass existing files or directories, or nothing to scan the run output.\n`,
+    );
     process.exit(2);
   }
   const r = await scanSecrets({ roots: roots.length ? roots : undefined });

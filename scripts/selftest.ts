@@ -21,9 +21,12 @@ const env = { ...process.env, HARNESS_REPORTS_DIR: path.relative(ROOT, reports) 
 
 const checks: Array<[string, boolean]> = [];
 checks.push(['typecheck', run('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])]);
-checks.push(['lint', run('lint (biome)', bin('biome'), ['lint', '.'])]);
+checks.push(['lint', run('lint and format (biome check)', bin('biome'), ['check', '.'])]);
 const pwOk = run('tests (playwright, every project)', bin('playwright'), ['test', ...process.argv.slice(2)], env);
-checks.push(['secret scan', run('secret scan of the run output', process.execPath, ['--import', 'tsx', 'scripts/scan-secrets.ts', path.relative(ROOT, reports)], env)]);
+checks.push([
+  'secret scan',
+  run('secret scan of the run output', process.execPath, ['--import', 'tsx', 'scripts/scan-secrets.ts', path.relative(ROOT, reports)], env),
+]);
 
 const summaryFile = path.join(reports, 'summary.json');
 const pw = existsSync(summaryFile)

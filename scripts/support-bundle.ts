@@ -151,7 +151,10 @@ function callFrom(t: TestSummary, r: EvidenceRecord, sites: ReadonlyMap<string, 
   };
 }
 
-export function selectCalls(tests: readonly TestSummary[], opts: Pick<BundleOptions, 'test' | 'category'>): { calls: FailingCall[]; tests: number } {
+export function selectCalls(
+  tests: readonly TestSummary[],
+  opts: Pick<BundleOptions, 'test' | 'category'>,
+): { calls: FailingCall[]; tests: number } {
   const calls: FailingCall[] = [];
   const sites = siteMap(tests);
   let selectedTests = 0;
@@ -161,11 +164,15 @@ export function selectCalls(tests: readonly TestSummary[], opts: Pick<BundleOpti
     if (opts.test !== undefined) pick = t.fullName.includes(opts.test);
     else if (opts.category !== undefined) pick = t.outcome === opts.category || evidence.some((r) => r.category === opts.category);
     else pick = isFailure(t.status);
-    if (opts.test !== undefined && opts.category !== undefined) pick &&= t.outcome === opts.category || evidence.some((r) => r.category === opts.category);
+    if (opts.test !== undefined && opts.category !== undefined)
+      pick &&= t.outcome === opts.category || evidence.some((r) => r.category === opts.category);
     if (!pick) continue;
     selectedTests++;
     let failing = evidence.filter(isFailingRecord);
-    if (opts.category !== undefined) failing = evidence.filter((r) => r.category === opts.category || (r.category === undefined && t.outcome === opts.category && isFailingRecord(r)));
+    if (opts.category !== undefined)
+      failing = evidence.filter(
+        (r) => r.category === opts.category || (r.category === undefined && t.outcome === opts.category && isFailingRecord(r)),
+      );
     if (failing.length === 0 && isFailure(t.status) && evidence.length) failing = [evidence.at(-1)!];
     if (failing.length) for (const r of failing) calls.push(callFrom(t, r, sites));
     else {
@@ -240,22 +247,29 @@ export function summaryMarkdown(calls: readonly FailingCall[], env: Record<strin
 
 export async function writeSupportBundle(opts: BundleOptions = {}): Promise<BundleResult> {
   if (opts.category !== undefined && !isCategory(opts.category)) {
-    throw new BundleError(`--category ${JSON.stringify(opts.category)} is not a known category code. Fix: use one of ${Object.keys(CATEGORIES).join(', ')}.`);
+    throw new BundleError(
+      `--category ${JSON.stringify(opts.category)} is not a known category code. Fix: use one of ${Object.keys(CATEGORIES).join(', ')}.`,
+    );
   }
   const reportsDir = path.resolve(opts.reportsDir ?? reportsDirFromEnv());
   const resultsDir = path.resolve(opts.resultsDir ?? path.join(reportsDir, 'allure-results'));
   const reportFile = path.resolve(opts.reportFile ?? path.join(reportsDir, 'allure-report', 'index.html'));
   if (!existsSync(reportFile)) {
-    throw new BundleError(`no report at ${path.relative(ROOT, reportFile) || reportFile}. Fix: run \`npm run report\` (or scripts/harness main) first.`);
+    throw new BundleError(
+      `no report at ${path.relative(ROOT, reportFile) || reportFile}. Fix: run \`npm run report\` (or scripts/harness main) first.`,
+    );
   }
   for (const s of configuredSecrets()) registerSecret(s.value);
   const { tests } = readResults(resultsDir);
   const selection = selectCalls(tests, opts);
-  const filter = [opts.test !== undefined ? `tests containing ${JSON.stringify(opts.test)}` : '', opts.category ? `category ${opts.category}` : '']
-    .filter(Boolean)
-    .join(', ') || 'every failed test';
+  const filter =
+    [opts.test !== undefined ? `tests containing ${JSON.stringify(opts.test)}` : '', opts.category ? `category ${opts.category}` : '']
+      .filter(Boolean)
+      .join(', ') || 'every failed test';
   if ((opts.test !== undefined || opts.category !== undefined) && selection.tests === 0) {
-    throw new BundleError(`no test matches ${filter} in ${path.relative(ROOT, resultsDir) || resultsDir}. Fix: check the name/code (the gate table and the report list them).`);
+    throw new BundleError(
+      `no test matches ${filter} in ${path.relative(ROOT, resultsDir) || resultsDir}. Fix: check the name/code (the gate table and the report list them).`,
+    );
   }
   const env = scrubValue(environmentInfo(tests));
   const summary = {
@@ -292,7 +306,9 @@ async function main(): Promise<void> {
     if (i < 0) return undefined;
     const v = args[i + 1];
     if (v === undefined || v.startsWith('--')) {
-      process.stderr.write(`support-bundle: ${name} needs a value. Fix: e.g. npm run support-bundle -- ${name} ${name === '--test' ? '"jira search"' : 'mcp-client-not-approved'}\n`);
+      process.stderr.write(
+        `support-bundle: ${name} needs a value. Fix: e.g. npm run support-bundle -- ${name} ${name === '--test' ? '"jira search"' : 'mcp-client-not-approved'}\n`,
+      );
       process.exit(2);
     }
     return v;
@@ -300,7 +316,9 @@ async function main(): Promise<void> {
   try {
     const r = await writeSupportBundle({ test: opt('--test'), category: opt('--category'), out: opt('--out') });
     const shown = r.file.startsWith(ROOT + path.sep) ? path.relative(ROOT, r.file) : r.file;
-    process.stdout.write(`support bundle: ${shown} (${r.calls.length} failing call(s) from ${r.tests} test(s); report.html, summary.md, summary.json; secrets redacted, scanned clean)\n`);
+    process.stdout.write(
+      `support bundle: ${shown} (${r.calls.length} failing call(s) from ${r.tests} test(s); report.html, summary.md, summary.json; secrets redacted, scanned clean)\n`,
+    );
   } catch (e) {
     if (e instanceof BundleError) {
       process.stderr.write(`support-bundle: ${e.message}\n`);

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { atomicAppend, moveAside } from './atomic.ts';
-import { type AllureStatus, type TestSummary, shortKey } from './results.ts';
+import { type AllureStatus, shortKey, type TestSummary } from './results.ts';
 
 /** runs of full history Allure sees (its charts, transitions, per-test history); every run stays in trend.jsonl */
 export const HISTORY_LIMIT_DEFAULT = 12;
@@ -38,7 +38,9 @@ export function slimLastAllureLine(text: string): string {
   }
   if (!entry.testResults || typeof entry.testResults !== 'object') return text;
   for (const [key, t] of Object.entries(entry.testResults)) {
-    const labels = Array.isArray(t.labels) ? (t.labels as Array<{ name?: string }>).filter((l) => KEPT_LABELS.has(l.name ?? '')) : undefined;
+    const labels = Array.isArray(t.labels)
+      ? (t.labels as Array<{ name?: string }>).filter((l) => KEPT_LABELS.has(l.name ?? ''))
+      : undefined;
     const message = typeof t.message === 'string' ? t.message.slice(0, 300) : undefined;
     entry.testResults[key] = {
       id: t.id,

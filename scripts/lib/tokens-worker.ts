@@ -10,9 +10,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../fixtures/core/browser.ts';
 import type { HarnessConfig } from '../../fixtures/core/config.ts';
-import type { WorkerReport, WorkerSpec } from './token-workers.ts';
 import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 import { TokenStore } from '../../fixtures/tokens/store.ts';
+import type { WorkerReport, WorkerSpec } from './token-workers.ts';
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as WorkerSpec;

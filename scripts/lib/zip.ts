@@ -3,7 +3,7 @@
  * APPNOTE §4.3: local headers, data, central directory, end record), enough for the support bundle and for tests
  * that plant files inside a Playwright-style trace zip. No zip64: every entry and the archive stay under 4 GiB.
  */
-import { deflateRawSync, crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export interface ZipEntryIn {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { clearFaults, currentFaults, FaultProfileSchema, setFaults } from './faults.ts';
 import type { Ctx, SimRouter } from './http.ts';
 import { clearLog, requestsSince, unrecognised } from './requestlog.ts';
-import { getStats, patchWorld, replaceWorld, resetState, revokeGrant, world, WorldError } from './state.ts';
+import { getStats, patchWorld, replaceWorld, resetState, revokeGrant, WorldError, world } from './state.ts';
 
 function worldError(ctx: Ctx, e: unknown): void {
   if (e instanceof WorldError) {

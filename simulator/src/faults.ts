@@ -41,7 +41,10 @@ export const FaultRuleSchema = z
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
 
 /** `{ "rules": [...] }` or a bare array of rules. */
-export const FaultProfileSchema = z.union([z.object({ rules: z.array(FaultRuleSchema) }).strict(), z.array(FaultRuleSchema).transform((rules) => ({ rules }))]);
+export const FaultProfileSchema = z.union([
+  z.object({ rules: z.array(FaultRuleSchema) }).strict(),
+  z.array(FaultRuleSchema).transform((rules) => ({ rules })),
+]);
 
 interface Active {
   rule: FaultRule;

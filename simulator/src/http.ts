@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodType } from 'zod';
 import { applyFaults } from './faults.ts';
-import { logRequest, type LogEntry } from './requestlog.ts';
+import { type LogEntry, logRequest } from './requestlog.ts';
 
 export type Role = 'auth' | 'id' | 'api' | 'mcp';
 export const ROLES: readonly Role[] = ['auth', 'id', 'api', 'mcp'];
@@ -43,7 +43,11 @@ export interface Ctx {
   /** reads once, cached */
   rawBody(): Promise<Buffer>;
   /** 400 + recorded on failure (throws HttpDone). `onError` replaces the default 400 body. */
-  parse<T>(schema: ZodType<T>, source: 'json' | 'form' | 'query', onError?: (issue: string) => { status: number; body: unknown }): Promise<T>;
+  parse<T>(
+    schema: ZodType<T>,
+    source: 'json' | 'form' | 'query',
+    onError?: (issue: string) => { status: number; body: unknown },
+  ): Promise<T>;
   json(status: number, body: unknown, headers?: Record<string, string>): void;
   html(status: number, html: string, headers?: Record<string, string>): void;
   text(status: number, text: string, headers?: Record<string, string>): void;
@@ -162,7 +166,11 @@ export function makeCtx(req: IncomingMessage, res: ServerResponse, role: Role, b
       });
       return body;
     },
-    async parse<T>(schema: ZodType<T>, source: 'json' | 'form' | 'query', onError?: (issue: string) => { status: number; body: unknown }): Promise<T> {
+    async parse<T>(
+      schema: ZodType<T>,
+      source: 'json' | 'form' | 'query',
+      onError?: (issue: string) => { status: number; body: unknown },
+    ): Promise<T> {
       let input: unknown;
       const fail = (issue: string): never => {
         entry.error = issue;
@@ -245,7 +253,10 @@ export async function dispatch(d: Dispatcher, role: Role, bases: Bases, req: Inc
     if (await applyFaults(role, method, pathname, ctx)) return;
     if (!m) {
       entry.recognised = false;
-      ctx.json(404, { error: 'not_found', error_description: `the simulator does not implement ${method} ${pathname} on ${REAL_HOSTS[role]}` });
+      ctx.json(404, {
+        error: 'not_found',
+        error_description: `the simulator does not implement ${method} ${pathname} on ${REAL_HOSTS[role]}`,
+      });
       return;
     }
     ctx.params = m.params;

@@ -18,7 +18,7 @@ import { registerAdmin } from './admin.ts';
 import { registerApi } from './api/index.ts';
 import { registerAuth } from './auth/index.ts';
 import { CANARY } from './canary.ts';
-import { type Bases, type Dispatcher, dispatch, REAL_HOSTS, type Role, ROLES, SimRouter } from './http.ts';
+import { type Bases, type Dispatcher, dispatch, REAL_HOSTS, ROLES, type Role, SimRouter } from './http.ts';
 import { registerIdentity } from './identity/login.ts';
 import { registerMcp } from './mcp/index.ts';
 import { logRequest } from './requestlog.ts';
@@ -45,7 +45,10 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const key = names[flag];
-    if (!key) throw new UsageError(`unknown option ${JSON.stringify(a)}; usage: npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE]`);
+    if (!key)
+      throw new UsageError(
+        `unknown option ${JSON.stringify(a)}; usage: npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE]`,
+      );
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`option ${flag} needs a value`);
     raw[key] = value;
@@ -64,7 +67,9 @@ function loadWorldFile(file: string): void {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read the world file (${(e as NodeJS.ErrnoException).code ?? String(e)}); pass an existing JSON file with --world`);
+    throw new UsageError(
+      `${file}: cannot read the world file (${(e as NodeJS.ErrnoException).code ?? String(e)}); pass an existing JSON file with --world`,
+    );
   }
   let json: unknown;
   try {
@@ -119,7 +124,12 @@ async function main(): Promise<void> {
       throw new UsageError(`cannot read --tls-cert/--tls-key (${(e as Error).message})`);
     }
     // rehearsal mode: one HTTPS port, routed by Host header to the role whose real host name it carries
-    const real: Bases = { auth: `https://${REAL_HOSTS.auth}`, id: `https://${REAL_HOSTS.id}`, api: `https://${REAL_HOSTS.api}`, mcp: `https://${REAL_HOSTS.mcp}` };
+    const real: Bases = {
+      auth: `https://${REAL_HOSTS.auth}`,
+      id: `https://${REAL_HOSTS.id}`,
+      api: `https://${REAL_HOSTS.api}`,
+      mcp: `https://${REAL_HOSTS.mcp}`,
+    };
     const byHost = new Map<string, Role>(ROLES.map((r) => [REAL_HOSTS[r], r]));
     const tls = createHttpsServer({ cert, key }, (req: IncomingMessage, res: ServerResponse) => {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
@@ -132,7 +142,12 @@ async function main(): Promise<void> {
       entry.recognised = false;
       entry.host = host || '(no Host header)';
       res.writeHead(421, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'misdirected_request', error_description: `the simulator's HTTPS port serves ${[...byHost.keys()].join(', ')} only` }));
+      res.end(
+        JSON.stringify({
+          error: 'misdirected_request',
+          error_description: `the simulator's HTTPS port serves ${[...byHost.keys()].join(', ')} only`,
+        }),
+      );
     });
     servers.push(tls);
     const port = await listen(tls, 0);

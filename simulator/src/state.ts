@@ -400,7 +400,9 @@ export function tokensForCode(c: AuthCode): TokenResponse {
   return body;
 }
 
-export type RefreshResult = { ok: true; body: TokenResponse } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'reused' | 'password' | 'client' };
+export type RefreshResult =
+  | { ok: true; body: TokenResponse }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'reused' | 'password' | 'client' };
 
 /** Refresh with rotation, reuse window and family revocation (atlassian-oauth.md §3). */
 export function refresh(token: string, clientId: string): RefreshResult {
@@ -440,7 +442,9 @@ export function refresh(token: string, clientId: string): RefreshResult {
 }
 
 /** Validate a Bearer access token issued by /oauth/token. */
-export function verifyAccessToken(token: string): { ok: true; info: AccessTokenInfo } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' } {
+export function verifyAccessToken(
+  token: string,
+): { ok: true; info: AccessTokenInfo } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' } {
   const a = accessTokens.get(token);
   if (!a) return { ok: false, reason: 'unknown' };
   if (a.revoked) return { ok: false, reason: 'revoked' };
@@ -495,13 +499,26 @@ export function verifyServiceKey(key: string): { ok: true; email: string; scopes
 // ---------------------------------------------------------------- dynamic client registration (MCP)
 
 /** Adds an apps entry with kind 'mcp' (atlassian-mcp.md §2a: DCR returns a client_secret even for auth method none). */
-export function registerDynamicClient(meta: { client_name?: string; redirect_uris: string[]; token_endpoint_auth_method?: string; scope?: string }): {
+export function registerDynamicClient(meta: {
+  client_name?: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method?: string;
+  scope?: string;
+}): {
   clientId: string;
   clientSecret: string;
 } {
   const clientId = `sim-dcr-${randomBytes(9).toString('base64url')}`;
   const clientSecret = secret('dcr-cs', 24);
-  const defaultScopes = ['offline_access', 'read:jira-work', 'write:jira-work', 'read:page:confluence', 'write:page:confluence', 'search:confluence', 'read:space:confluence'];
+  const defaultScopes = [
+    'offline_access',
+    'read:jira-work',
+    'write:jira-work',
+    'read:page:confluence',
+    'write:page:confluence',
+    'search:confluence',
+    'read:space:confluence',
+  ];
   const requested = meta.scope ? meta.scope.split(' ').filter(Boolean) : [];
   // classic Confluence scopes are not added to MCP clients (atlassian-mcp.md §2a: "requested scopes that have not been added")
   const scopes = [...new Set([...defaultScopes, ...requested.filter((s) => /^[a-z]+:[a-z0-9-]+:[a-z0-9.-]+$/.test(s))])];

@@ -18,9 +18,17 @@ export const SettingsSchema = z
     /** reuse leeway for a rotated refresh token; real: 10 minutes */
     refreshReuseWindowSeconds: z.number().int().nonnegative().default(600),
     /** inactivity expiry of a refresh token; real: 90 days */
-    refreshInactivitySeconds: z.number().int().positive().default(90 * 24 * 3600),
+    refreshInactivitySeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(90 * 24 * 3600),
     /** absolute expiry of a refresh-token family; real: 365 days */
-    refreshAbsoluteSeconds: z.number().int().positive().default(365 * 24 * 3600),
+    refreshAbsoluteSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(365 * 24 * 3600),
     /** authorization code lifetime (real: unknown; chosen 600 s) */
     codeTtlSeconds: z.number().int().positive().default(600),
     /** 'jwt' (real: access token decodes as a JWT with `scope`) or 'opaque' */
@@ -118,7 +126,10 @@ export const McpOrgSettingsSchema = z
     domains: z.array(z.string()).default([]),
     allowSupportedDomains: z.boolean().default(true),
     /** Permissions tab */
-    permissions: z.object({ read: z.boolean(), write: z.boolean(), search: z.boolean() }).strict().default({ read: true, write: true, search: true }),
+    permissions: z
+      .object({ read: z.boolean(), write: z.boolean(), search: z.boolean() })
+      .strict()
+      .default({ read: true, write: true, search: true }),
     /** null = no IP allowlist; otherwise allowed caller IPs (exact match) */
     ipAllowlist: z.array(z.string()).nullable().default(null),
     /** when true, tokens of console 3LO apps get the generic "trouble" error on every tool call (user story 2) */
@@ -147,7 +158,9 @@ export const JiraIssueSchema = z
     status: z.string().default('To Do'),
     assigneeAccountId: z.string().nullable().default(null),
     reporterAccountId: z.string().nullable().default(null),
-    comments: z.array(z.object({ id: z.string(), authorAccountId: z.string(), body: z.string(), created: z.string() }).strict()).default([]),
+    comments: z
+      .array(z.object({ id: z.string(), authorAccountId: z.string(), body: z.string(), created: z.string() }).strict())
+      .default([]),
     worklogs: z.array(z.object({ id: z.string(), timeSpent: z.string(), started: z.string() }).strict()).default([]),
     links: z.array(z.object({ id: z.string(), type: z.string(), inwardKey: z.string(), outwardKey: z.string() }).strict()).default([]),
     remoteLinks: z.array(z.object({ id: z.number(), url: z.string(), title: z.string() }).strict()).default([]),
@@ -188,14 +201,22 @@ export const SiteDataSchema = z
       .object({
         projects: z.array(JiraProjectSchema).default([]),
         issues: z.array(JiraIssueSchema).default([]),
-        issueLinkTypes: z.array(z.object({ id: z.string(), name: z.string(), inward: z.string(), outward: z.string() }).strict()).default([]),
+        issueLinkTypes: z
+          .array(z.object({ id: z.string(), name: z.string(), inward: z.string(), outward: z.string() }).strict())
+          .default([]),
         webhooks: z.array(z.object({ id: z.number(), url: z.string(), events: z.array(z.string()) }).strict()).default([]),
       })
       .strict()
       .default({ projects: [], issues: [], issueLinkTypes: [], webhooks: [] }),
     confluence: z
       .object({
-        spaces: z.array(z.object({ id: z.string(), key: z.string(), name: z.string(), type: z.enum(['global', 'personal']).default('global') }).strict()).default([]),
+        spaces: z
+          .array(
+            z
+              .object({ id: z.string(), key: z.string(), name: z.string(), type: z.enum(['global', 'personal']).default('global') })
+              .strict(),
+          )
+          .default([]),
         pages: z.array(ConfluencePageSchema).default([]),
         groups: z.array(z.object({ id: z.string(), name: z.string() }).strict()).default([]),
       })
@@ -218,11 +239,13 @@ export const WorldSchema = z
   .superRefine((w, ctx) => {
     for (const [email, u] of Object.entries(w.users)) {
       for (const cloudId of Object.keys(u.sites)) {
-        if (!w.sites[cloudId]) ctx.addIssue({ code: 'custom', path: ['users', email, 'sites', cloudId], message: 'unknown site (no such cloudId in sites)' });
+        if (!w.sites[cloudId])
+          ctx.addIssue({ code: 'custom', path: ['users', email, 'sites', cloudId], message: 'unknown site (no such cloudId in sites)' });
       }
     }
     for (const [clientId, a] of Object.entries(w.apps)) {
-      if (a.kind === '3lo' && !w.users[a.ownerEmail]) ctx.addIssue({ code: 'custom', path: ['apps', clientId, 'ownerEmail'], message: 'unknown user' });
+      if (a.kind === '3lo' && !w.users[a.ownerEmail])
+        ctx.addIssue({ code: 'custom', path: ['apps', clientId, 'ownerEmail'], message: 'unknown user' });
     }
     for (const cloudId of Object.keys(w.data)) {
       if (!w.sites[cloudId]) ctx.addIssue({ code: 'custom', path: ['data', cloudId], message: 'unknown site (no such cloudId in sites)' });

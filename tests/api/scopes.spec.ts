@@ -8,8 +8,9 @@
  * (is the scope in the site's grant as the expectations say?), labels the outcome `not-probeable`, adds a
  * `not-probeable` annotation with the catalog's reason, and ends as SKIPPED with that reason.
  */
-import { categoryInfo } from '../../fixtures/core/categories.ts';
+
 import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
+import { categoryInfo } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
@@ -26,21 +27,32 @@ for (const acct of config.accounts) {
           const prober = await proberFor(rest, tokens, acct.role);
           const outcome = explainBySiteConsent(config.reportsDir, acct.role, site?.url, await prober.probe(entry.scope, site));
           await labelOutcome(outcome.category);
-          await attach(testInfo, `${entry.scope}${where}: ${entry.request ? `${entry.request.method} ${entry.request.path.split('?')[0]}` : entry.probe}`, outcome.evidence);
+          await attach(
+            testInfo,
+            `${entry.scope}${where}: ${entry.request ? `${entry.request.method} ${entry.request.path.split('?')[0]}` : entry.probe}`,
+            outcome.evidence,
+          );
           testInfo.annotations.push({ type: 'outcome', description: `${outcome.category}: ${outcome.reason}` });
 
           if (outcome.category === 'not-probeable' && expected === 'not-probeable') {
             testInfo.annotations.push({ type: 'not-probeable', description: entry.why ?? outcome.reason });
             if (site) {
               const want = exp.grantState(acct.role, site.key, entry.scope);
-              expect(outcome.scopeInGrant, `${entry.scope} on ${site.key}: accessible-resources must ${want === 'granted' ? '' : 'not '}list it (the only check possible without a safe probe)`).toBe(want === 'granted');
+              expect(
+                outcome.scopeInGrant,
+                `${entry.scope} on ${site.key}: accessible-resources must ${want === 'granted' ? '' : 'not '}list it (the only check possible without a safe probe)`,
+              ).toBe(want === 'granted');
             }
             test.skip(true, `not-probeable: ${entry.why ?? outcome.reason}`);
             return;
           }
-          expect(outcome.category, mismatchMessage(`${acct.role} / ${entry.scope}${where}`, expected, outcome.category, outcome.reason)).toBe(expected);
+          expect(
+            outcome.category,
+            mismatchMessage(`${acct.role} / ${entry.scope}${where}`, expected, outcome.category, outcome.reason),
+          ).toBe(expected);
           // a pass on a category that is not a success still says what it means
-          if (!categoryInfo(outcome.category).ok) testInfo.annotations.push({ type: 'meaning', description: categoryInfo(outcome.category).title });
+          if (!categoryInfo(outcome.category).ok)
+            testInfo.annotations.push({ type: 'meaning', description: categoryInfo(outcome.category).title });
         });
       }
     }

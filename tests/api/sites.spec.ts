@@ -5,12 +5,13 @@
  * in the grant. A user removed from a site or a grant revoked by an admin shows up here as a failed check with the
  * category and the fix.
  */
-import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
+
 import { randomUUID } from 'node:crypto';
+import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
 import type { Category } from '../../fixtures/core/categories.ts';
-import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/rest/expectations.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { ProbeSetupError } from '../../fixtures/rest/client.ts';
+import { accessibleSitesProblems, siteScopeProblems } from '../../fixtures/rest/expectations.ts';
 import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
 
 const { config, catalog, exp } = suiteInputs();
@@ -42,13 +43,20 @@ for (const acct of config.accounts) {
     });
 
     for (const siteKey of exp.sitesPresent(role)) {
-      test(`${role}'s grant on ${siteKey} lists every scope that must be granted and none that must be absent`, async ({ rest, tokens }, testInfo) => {
+      test(`${role}'s grant on ${siteKey} lists every scope that must be granted and none that must be absent`, async ({
+        rest,
+        tokens,
+      }, testInfo) => {
         await labelExpected({ role, site: exp.site(siteKey), expected: 'granted' });
         const prober = await proberFor(rest, tokens, role);
         const { resources, evidence } = await prober.accessibleResources();
         await attach(testInfo, 'GET /oauth/token/accessible-resources', evidence);
         const problems = siteScopeProblems(exp, catalog, role, siteKey, resources);
-        const category: Category = problems.length ? (resources.some((r) => r.id === exp.site(siteKey).cloudId) ? 'scope-missing' : 'site-not-authorized') : 'granted';
+        const category: Category = problems.length
+          ? resources.some((r) => r.id === exp.site(siteKey).cloudId)
+            ? 'scope-missing'
+            : 'site-not-authorized'
+          : 'granted';
         const outcome = explainBySiteConsent(config.reportsDir, role, exp.site(siteKey).url, { category, reason: problems.join('; ') });
         await labelOutcome(outcome.category);
         expect(problems, mismatchMessage(`${role} scopes on ${siteKey}`, 'granted', outcome.category, outcome.reason)).toEqual([]);
@@ -71,7 +79,10 @@ for (const acct of config.accounts) {
       const matches = outcome.category === 'granted' && email === acct.email;
       await labelOutcome(outcome.category === 'granted' && !matches ? 'unexpected' : outcome.category);
       expect(outcome.category, mismatchMessage(`${role} GET /me`, 'granted', outcome.category, outcome.reason)).toBe('granted');
-      expect(email, `GET /me must return the email of ACCOUNT_${role.toUpperCase()}_EMAIL: the token belongs to a different account. Fix: clear .auth/ for this account and re-run consent with the right login`).toBe(acct.email);
+      expect(
+        email,
+        `GET /me must return the email of ACCOUNT_${role.toUpperCase()}_EMAIL: the token belongs to a different account. Fix: clear .auth/ for this account and re-run consent with the right login`,
+      ).toBe(acct.email);
     });
 
     for (const siteKey of exp.sitesAbsent(role)) {
@@ -81,7 +92,9 @@ for (const acct of config.accounts) {
         const outcome = await prober.probe(refusalProbe.scope, exp.site(siteKey));
         await labelOutcome(outcome.category);
         await attach(testInfo, `${refusalProbe.scope} on ${siteKey}`, outcome.evidence);
-        expect(outcome.category, mismatchMessage(`${role} on ${siteKey}`, 'site-not-authorized', outcome.category, outcome.reason)).toBe('site-not-authorized');
+        expect(outcome.category, mismatchMessage(`${role} on ${siteKey}`, 'site-not-authorized', outcome.category, outcome.reason)).toBe(
+          'site-not-authorized',
+        );
       });
     }
 
@@ -92,7 +105,10 @@ for (const acct of config.accounts) {
       const outcome = await prober.probe(refusalProbe.scope, ghost);
       await labelOutcome(outcome.category);
       await attach(testInfo, `${refusalProbe.scope} on an unknown cloudId`, outcome.evidence);
-      expect(outcome.category, mismatchMessage(`${role} on an unknown cloudId`, 'site-not-authorized', outcome.category, outcome.reason)).toBe('site-not-authorized');
+      expect(
+        outcome.category,
+        mismatchMessage(`${role} on an unknown cloudId`, 'site-not-authorized', outcome.category, outcome.reason),
+      ).toBe('site-not-authorized');
     });
 
     if (acct.site) {
@@ -104,7 +120,10 @@ for (const acct of config.accounts) {
         await attach(testInfo, 'GET /oauth/token/accessible-resources', evidence);
         const found = resources.some((r) => new URL(r.url).host === picked);
         await labelOutcome(found ? 'granted' : 'site-not-authorized');
-        expect(found, `ACCOUNT_${role.toUpperCase()}_SITE=${picked} was picked on the consent screen but accessible-resources lists ${JSON.stringify(resources.map((r) => r.url))}. Fix: re-run consent (npm run login -- --account ${role}) and pick that site`).toBe(true);
+        expect(
+          found,
+          `ACCOUNT_${role.toUpperCase()}_SITE=${picked} was picked on the consent screen but accessible-resources lists ${JSON.stringify(resources.map((r) => r.url))}. Fix: re-run consent (npm run login -- --account ${role}) and pick that site`,
+        ).toBe(true);
       });
     }
   });

@@ -8,9 +8,11 @@ import * as allure from 'allure-js-commons';
 import { type Category, categoryInfo } from '../../fixtures/core/categories.ts';
 import { type HarnessConfig, loadConfig } from '../../fixtures/core/config.ts';
 import { attachEvidence, type EvidenceRecord } from '../../fixtures/core/evidence.ts';
+
 export { labelOutcome } from '../../fixtures/core/evidence.ts';
-import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
+
 import { type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
+import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
 import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
 import type { TokenProvider } from '../../fixtures/tokens/provider.ts';
 
@@ -25,10 +27,17 @@ export function suiteInputs(): SuiteInputs {
   if (inputs) return inputs;
   const config = loadConfig();
   if (!config.expectationsFile) {
-    throw new Error('EXPECTATIONS_FILE is not set. Fix: point it at your expectations JSON (example: tests/expectations/sim-app.json); see .env.example.');
+    throw new Error(
+      'EXPECTATIONS_FILE is not set. Fix: point it at your expectations JSON (example: tests/expectations/sim-app.json); see .env.example.',
+    );
   }
   const catalog = loadCatalog();
-  const exp = loadExpectations({ file: config.expectationsFile, catalog, roles: config.accounts.map((a) => a.role), requested: config.app.scopes });
+  const exp = loadExpectations({
+    file: config.expectationsFile,
+    catalog,
+    roles: config.accounts.map((a) => a.role),
+    requested: config.app.scopes,
+  });
   inputs = { config, catalog, exp };
   return inputs;
 }

@@ -4,9 +4,10 @@
  * site in turn, attaching every outcome as evidence. An account that no site granted fails here, with the screen's
  * text and the remediation, not later in a REST or MCP test.
  */
-import { loadConfig } from '../../fixtures/core/config.ts';
+
 import { ConsentBlockedError } from '../../fixtures/consent/flow.ts';
 import { recordConsentOutcomes } from '../../fixtures/consent/record.ts';
+import { loadConfig } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { attachOutcome } from './support.ts';
 

@@ -2,14 +2,21 @@
  * Every consent outcome, provoked on a private simulator through its admin API and classified by the driver with
  * the remediation from categories.ts. Texts the simulator shows follow atlassian-oauth.md §1–§2.
  */
-import { CATEGORIES } from '../../fixtures/core/categories.ts';
+
 import { redactedScreenshot } from '../../fixtures/consent/driver.ts';
+import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { ACME, ACME_HOST, acct, consentOnce, GLOBEX_HOST } from './support.ts';
 
 test.describe('consent outcomes', () => {
   test('member is granted on the chosen site and the screen lists every requested scope', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member'), site: GLOBEX_HOST });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+      site: GLOBEX_HOST,
+    });
     expect(o.code).toBe('granted');
     expect(o.authCode).toBeTruthy();
     expect(o.site).toBe(GLOBEX_HOST);
@@ -25,7 +32,13 @@ test.describe('consent outcomes', () => {
 
   test('member gets admin-must-authorize when user-installed apps are blocked', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { userInstalledApps: 'blocked' } } } });
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member'), site: ACME_HOST });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+      site: ACME_HOST,
+    });
     expect(o.code).toBe('admin-must-authorize');
     expect(o.detail).toContain(`Your site admin must authorize this app for the site ${ACME_HOST}`);
     expect(o.remediation).toContain('User installed apps');
@@ -34,7 +47,13 @@ test.describe('consent outcomes', () => {
 
   test('member gets app-blocked-by-admin when the site blocks the app', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { blockedApps: [config.app.clientId] } } } });
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member'), site: ACME_HOST });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+      site: ACME_HOST,
+    });
     expect(o.code).toBe('app-blocked-by-admin');
     expect(o.detail).toContain('App is blocked by an admin');
     expect(o.remediation).toBe(CATEGORIES['app-blocked-by-admin'].remediation);
@@ -42,27 +61,48 @@ test.describe('consent outcomes', () => {
 
   test('member gets developer-mode when the app is not shared', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { sharing: false } } });
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member') });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+    });
     expect(o.code).toBe('developer-mode');
     expect(o.remediation).toContain('Distribution');
   });
 
   test('the owner of an unshared app still consents past the developer-mode warning', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { sharing: false } } });
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'admin') });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'admin'),
+    });
     expect(o.code).toBe('granted');
   });
 
   test('scopes-not-added names the scopes the app lacks', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { scopes: config.app.scopes.filter((s) => s !== 'read:me') } } });
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member') });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+    });
     expect(o.code).toBe('scopes-not-added');
     expect(o.detail).toMatch(/INFORMATION FOR THE OWNER OF/i);
     expect(o.detail).toContain('read:me');
   });
 
   test('Cancel on the consent screen is classified access-denied', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member'), decision: 'cancel' });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+      decision: 'cancel',
+    });
     expect(o.code).toBe('access-denied');
     expect(o.callback?.error).toBe('access_denied');
     expect(o.callback?.errorDescription).toBe('User did not authorize the request');
@@ -72,7 +112,14 @@ test.describe('consent outcomes', () => {
     await sim.admin.patchWorld({
       org: { mcp: { domains: ['https://app.example.com/**'] } },
       apps: {
-        'test-mcp-client': { name: 'Test MCP Client', clientSecret: 'SIMCANARY-test-mcp-secret', ownerEmail: 'org.admin@sim.example', callbackUrls: ['http://127.0.0.1:*/callback'], scopes: ['read:jira-work'], kind: 'mcp' },
+        'test-mcp-client': {
+          name: 'Test MCP Client',
+          clientSecret: 'SIMCANARY-test-mcp-secret',
+          ownerEmail: 'org.admin@sim.example',
+          callbackUrls: ['http://127.0.0.1:*/callback'],
+          scopes: ['read:jira-work'],
+          kind: 'mcp',
+        },
       },
     });
     const o = await consentOnce(page, testInfo, {
@@ -90,7 +137,12 @@ test.describe('consent outcomes', () => {
   test('a CAPTCHA on the login page stops with needs-human instead of hanging', async ({ page, sim, config }, testInfo) => {
     await sim.admin.patchWorld({ settings: { captcha: true } });
     const started = Date.now();
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member') });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+    });
     expect(o.code).toBe('needs-human');
     expect(o.screen).toBe('captcha');
     expect(o.remediation).toContain('npm run login');
@@ -99,7 +151,12 @@ test.describe('consent outcomes', () => {
 
   test('an MFA account without a TOTP secret is needs-human; with its secret it is granted', async ({ page, sim, config }, testInfo) => {
     const mfa = { role: 'mfa', email: 'mfa.member@sim.example', password: 'SIMCANARY-pw-mfa' };
-    const without = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: mfa });
+    const without = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: mfa,
+    });
     expect(without.code).toBe('needs-human');
     expect(without.screen).toBe('mfa-totp');
     expect(without.detail).toContain('ACCOUNT_MFA_TOTP_SECRET');
@@ -119,7 +176,12 @@ test.describe('consent outcomes', () => {
       authBase: sim.urls.auth,
       clientId: config.app.clientId,
       scopes: config.app.scopes,
-      account: { role: 'mfa', email: 'mfa.member@sim.example', password: 'SIMCANARY-pw-mfa', totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' },
+      account: {
+        role: 'mfa',
+        email: 'mfa.member@sim.example',
+        password: 'SIMCANARY-pw-mfa',
+        totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+      },
     });
     expect(o.code).toBe('login-failed');
     expect(o.detail).toContain('verification code is incorrect');
@@ -138,7 +200,12 @@ test.describe('consent outcomes', () => {
   });
 
   test('an unknown client id is invalid-client on the generic error page', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: 'no-such-client', scopes: config.app.scopes, account: acct(config, 'member') });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: 'no-such-client',
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+    });
     expect(o.code).toBe('invalid-client');
     expect(o.screen).toBe('generic-error');
   });
@@ -155,14 +222,26 @@ test.describe('consent outcomes', () => {
   });
 
   test('a configured site the account does not belong to is site-not-authorized', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.auth, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'siteadmin'), site: GLOBEX_HOST });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.auth,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'siteadmin'),
+      site: GLOBEX_HOST,
+    });
     expect(o.code).toBe('site-not-authorized');
     expect(o.sitesOffered).toEqual([ACME_HOST]);
   });
 
   test('an unknown page is unexpected-screen with a screenshot whose inputs are blank', async ({ page, sim, config }, testInfo) => {
     // the api host's 404 for an unrecognised path is not a page the consent flow knows
-    const o = await consentOnce(page, testInfo, { authBase: sim.urls.api, clientId: config.app.clientId, scopes: config.app.scopes, account: acct(config, 'member'), stepTimeoutMs: 2000 });
+    const o = await consentOnce(page, testInfo, {
+      authBase: sim.urls.api,
+      clientId: config.app.clientId,
+      scopes: config.app.scopes,
+      account: acct(config, 'member'),
+      stepTimeoutMs: 2000,
+    });
     expect(o.code).toBe('unexpected-screen');
     expect(o.detail).toContain('no known screen appeared');
     expect(o.screenshot?.subarray(1, 4).toString()).toBe('PNG');
@@ -170,7 +249,9 @@ test.describe('consent outcomes', () => {
   });
 
   test('the unexpected-screen screenshot blanks every input first', async ({ page }) => {
-    await page.setContent('<label>Password <input id="p" type="text" value="SIMCANARY-typed-secret"></label><textarea>SIMCANARY-note</textarea>');
+    await page.setContent(
+      '<label>Password <input id="p" type="text" value="SIMCANARY-typed-secret"></label><textarea>SIMCANARY-note</textarea>',
+    );
     const shot = await redactedScreenshot(page);
     expect(shot?.subarray(1, 4).toString()).toBe('PNG');
     expect(await page.locator('input, textarea').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['', '']);

@@ -4,14 +4,15 @@
  * an undici dispatcher — so the code that builds the real URLs runs end to end: login, consent, code exchange,
  * refresh and an API call.
  */
-import { scratchDir } from '../support/scratch.ts';
+
 import { chromium } from '@playwright/test';
 import { request } from 'undici';
 import { chromiumLaunchOptions } from '../../fixtures/core/browser.ts';
-import { expect, test } from '../../fixtures/index.ts';
 import { startRehearsal } from '../../fixtures/core/rehearsal.ts';
-import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { attachOutcome } from './support.ts';
 
 test('consent, exchange, refresh and an API call reach the real host names through the rehearsal mapping', async ({ config }, testInfo) => {
@@ -20,7 +21,12 @@ test('consent, exchange, refresh and an API call reach the real host names throu
   const browser = await chromium.launch(chromiumLaunchOptions(rehearsal.chromiumArgs));
   try {
     expect(rehearsal.urls.auth).toBe('https://auth.atlassian.com');
-    const runner = browserConsentRunner({ config, authBase: rehearsal.urls.auth, launch: async () => browser, dispatcher: rehearsal.dispatcher });
+    const runner = browserConsentRunner({
+      config,
+      authBase: rehearsal.urls.auth,
+      launch: async () => browser,
+      dispatcher: rehearsal.dispatcher,
+    });
     const provider = createTokenProvider({
       config,
       authBase: rehearsal.urls.auth,

@@ -7,8 +7,8 @@
 import { startCallbackCatcher } from '../../fixtures/consent/callback.ts';
 import { driveConsent } from '../../fixtures/consent/driver.ts';
 import { buildAuthorizeUrl } from '../../fixtures/consent/flow.ts';
-import { expect, test } from '../../fixtures/index.ts';
 import { exchangeCode } from '../../fixtures/consent/token-client.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { ACME, ACME_HOST, acct, consentOnce } from './support.ts';
 
 test.describe('user story: site admin must authorize', () => {
@@ -20,7 +20,9 @@ test.describe('user story: site admin must authorize', () => {
     const memberPage = await memberCtx.newPage();
     const blocked = await consentOnce(memberPage, testInfo, { ...base, account: acct(config, 'member') });
     expect(blocked.code).toBe('admin-must-authorize');
-    expect(blocked.detail).toContain(`Your site admin must authorize this app for the site ${ACME_HOST} before the app can access your account.`);
+    expect(blocked.detail).toContain(
+      `Your site admin must authorize this app for the site ${ACME_HOST} before the app can access your account.`,
+    );
 
     const adminCtx = await browser.newContext();
     const admin = await consentOnce(await adminCtx.newPage(), testInfo, { ...base, account: acct(config, 'siteadmin') });
@@ -55,7 +57,12 @@ test.describe('user story: site admin must authorize', () => {
     try {
       const state = 'story-state-1';
       const o = await driveConsent(page, {
-        authorizeUrl: buildAuthorizeUrl(sim.urls.auth, { clientId: config.app.clientId, scopes: config.app.scopes, redirectUri: catcher.redirectUri, state }),
+        authorizeUrl: buildAuthorizeUrl(sim.urls.auth, {
+          clientId: config.app.clientId,
+          scopes: config.app.scopes,
+          redirectUri: catcher.redirectUri,
+          state,
+        }),
         account: acct(config, 'member'),
         callback: catcher,
         state,

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Page, TestInfo } from '@playwright/test';
 import { startCallbackCatcher } from '../../fixtures/consent/callback.ts';
-import type { AccountConfig, HarnessConfig } from '../../fixtures/core/config.ts';
 import { type ConsentOutcome, driveConsent } from '../../fixtures/consent/driver.ts';
 import { buildAuthorizeUrl } from '../../fixtures/consent/flow.ts';
+import type { AccountConfig, HarnessConfig } from '../../fixtures/core/config.ts';
 import { attachEvidence } from '../../fixtures/core/evidence.ts';
 
 export const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
@@ -40,7 +40,12 @@ export async function consentOnce(page: Page, testInfo: TestInfo, run: ConsentRu
   try {
     const state = randomBytes(12).toString('base64url');
     const url = new URL(
-      buildAuthorizeUrl(run.authBase, { clientId: run.clientId, scopes: run.scopes, redirectUri: run.redirectUriOverride ?? catcher.redirectUri, state }),
+      buildAuthorizeUrl(run.authBase, {
+        clientId: run.clientId,
+        scopes: run.scopes,
+        redirectUri: run.redirectUriOverride ?? catcher.redirectUri,
+        state,
+      }),
     );
     for (const [k, v] of Object.entries(run.extraParams ?? {})) url.searchParams.set(k, v);
     const outcome = await driveConsent(page, {

@@ -7,7 +7,7 @@
  * The MCP OAuth 2.1 flow (DCR + PKCE + consent) is in oauth-flow.spec.ts; the console 3LO token in user-story.spec.ts.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { expectToolOk, labelMcp, type McpProfileAuth } from '../../fixtures/mcp/fixture.ts';
 import { bearerCredentials } from '../../fixtures/mcp/session.ts';
 
 test('personal API token (Basic email:token) initialises and calls tools as that user', async ({ mcp }) => {

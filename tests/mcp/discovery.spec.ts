@@ -3,9 +3,10 @@
  * (fixtures/mcp/discovery.ts). The known findings per endpoint are in the tool expectations file; a finding that
  * appears or disappears is a change (atlassian-mcp.md §2a: behaviour changed over 2026).
  */
-import { expect, test } from '../../fixtures/index.ts';
+
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { probeRetiredSse } from '../../fixtures/mcp/discovery.ts';
 import { diffFindings, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
 import type { McpEndpoint } from '../../fixtures/mcp/session.ts';
@@ -17,7 +18,10 @@ for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
     if (report.findings.length) await labelOutcome('mcp-discovery');
     const known = mcp.expectations?.discovery[endpoint];
     test.skip(known === undefined, `no discovery expectations for ${endpoint} in ${toolExpectationsFile(config.target)}`);
-    const d = diffFindings(known!, report.findings.map((f) => f.id));
+    const d = diffFindings(
+      known!,
+      report.findings.map((f) => f.id),
+    );
     if (d.appeared.length || d.disappeared.length) {
       throw new HarnessError(
         'mcp-discovery',
@@ -29,7 +33,9 @@ for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
     // the chain itself: a 401 first, and either registration worked or a named finding says why not
     expect(report.steps[0]?.status).toBe(401);
     const registered = report.registration?.clientId !== undefined;
-    const explained = report.findings.some((f) => ['prm-missing', 'as-metadata-missing', 'dcr-missing', 'dcr-404', 'dcr-failed'].includes(f.id));
+    const explained = report.findings.some((f) =>
+      ['prm-missing', 'as-metadata-missing', 'dcr-missing', 'dcr-404', 'dcr-failed'].includes(f.id),
+    );
     expect(registered || explained, 'DCR neither worked nor was explained by a finding').toBe(true);
   });
 }

@@ -5,8 +5,8 @@
  */
 import { expect, test } from '../../fixtures/index.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
-import { type McpEndpoint, bearerCredentials } from '../../fixtures/mcp/session.ts';
 import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
+import { bearerCredentials, type McpEndpoint } from '../../fixtures/mcp/session.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
 for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {

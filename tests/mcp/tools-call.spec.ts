@@ -7,13 +7,14 @@
  * listed; then it fails as `scope-filtered`. A call the expectations file lists as a known failure passes only when
  * it fails with exactly that category.
  */
-import { expect, test } from '../../fixtures/index.ts';
-import { labelOutcome } from '../../fixtures/core/evidence.ts';
-import { type BoundSession, type McpFixture, type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
-import { ValueNotFound } from '../../fixtures/mcp/arguments.ts';
-import { knownFailure } from '../../fixtures/mcp/expectations.ts';
-import { type CatalogTool, interpolate, loadToolCatalog, pick, runChecks } from '../../fixtures/mcp/catalog.ts';
+
 import { HarnessError } from '../../fixtures/core/categories.ts';
+import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { expect, test } from '../../fixtures/index.ts';
+import { ValueNotFound } from '../../fixtures/mcp/arguments.ts';
+import { type CatalogTool, interpolate, loadToolCatalog, pick, runChecks } from '../../fixtures/mcp/catalog.ts';
+import { knownFailure } from '../../fixtures/mcp/expectations.ts';
+import { type BoundSession, expectToolOk, labelMcp, type McpFixture, type McpProfileAuth } from '../../fixtures/mcp/fixture.ts';
 
 const catalog = loadToolCatalog();
 const reads = catalog.tools.filter((t) => t.kind === 'read');
@@ -32,7 +33,9 @@ function listedTools(s: BoundSession): Promise<Set<string>> {
 
 function profileFor(mcp: McpFixture, s: BoundSession) {
   const auth = s.account.endsWith('(unscoped)') ? 'api-token-unscoped' : s.authMode;
-  return Object.values(mcp.expectations?.profiles ?? {}).find((p) => p.auth === auth && p.endpoint === mcp.endpoint && (p.auth === 'service-key' || s.account.startsWith(p.account)));
+  return Object.values(mcp.expectations?.profiles ?? {}).find(
+    (p) => p.auth === auth && p.endpoint === mcp.endpoint && (p.auth === 'service-key' || s.account.startsWith(p.account)),
+  );
 }
 
 /**
@@ -44,7 +47,10 @@ async function sessionFor(mcp: McpFixture, tool: CatalogTool, hasAdmin: boolean)
   expectToolOk(s.initialize);
   if ((await listedTools(s)).has(tool.name)) return s;
   const other = Object.values(mcp.expectations?.profiles ?? {}).find(
-    (p) => p.endpoint === mcp.endpoint && p.listed.includes(tool.name) && (p.auth === 'api-token' || (hasAdmin && (p.auth === 'api-token-unscoped' || p.auth === 'service-key'))),
+    (p) =>
+      p.endpoint === mcp.endpoint &&
+      p.listed.includes(tool.name) &&
+      (p.auth === 'api-token' || (hasAdmin && (p.auth === 'api-token-unscoped' || p.auth === 'service-key'))),
   );
   if (!other) return s;
   const o = await mcp.session({ role: other.account, auth: other.auth as McpProfileAuth });
@@ -60,7 +66,10 @@ async function sweepOne(mcp: McpFixture, tool: CatalogTool, hasAdmin: boolean): 
   if (!names.has(tool.name)) {
     if (profile?.listed.includes(tool.name)) {
       await labelOutcome('scope-filtered');
-      throw new HarnessError('scope-filtered', `${tool.name} is expected (tests/expectations profile) but tools/list did not return it for ${s.account}`);
+      throw new HarnessError(
+        'scope-filtered',
+        `${tool.name} is expected (tests/expectations profile) but tools/list did not return it for ${s.account}`,
+      );
     }
     test.skip(true, `${tool.name} is not offered by this server for ${s.account} (not in tools/list, not expected)`);
   }
@@ -93,7 +102,9 @@ async function sweepOne(mcp: McpFixture, tool: CatalogTool, hasAdmin: boolean): 
   const problems = runChecks(rec.output, tool.checks, values);
   if (problems.length) {
     await labelOutcome('mcp-schema-mismatch');
-    throw new HarnessError('mcp-schema-mismatch', `${tool.name} output: ${problems.join('; ')}\noutput: ${rec.text.slice(0, 600)}`, { tool: tool.name });
+    throw new HarnessError('mcp-schema-mismatch', `${tool.name} output: ${problems.join('; ')}\noutput: ${rec.text.slice(0, 600)}`, {
+      tool: tool.name,
+    });
   }
   for (const [name, p] of Object.entries(tool.provides ?? {})) {
     const v = pick(rec.output, p);

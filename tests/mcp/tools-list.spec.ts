@@ -3,11 +3,12 @@
  * appeared or disappeared is a change and fails with the lists. Also: every listed tool has an input schema, and
  * the catalog's required arguments match the server's (atlassian-mcp.md §4: cloudId required on almost every tool).
  */
-import { expect, test } from '../../fixtures/index.ts';
+
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { labelOutcome } from '../../fixtures/core/evidence.ts';
-import { type McpProfileAuth, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { diffTools, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
+import { expectToolOk, labelMcp, type McpProfileAuth } from '../../fixtures/mcp/fixture.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
@@ -22,7 +23,10 @@ test('tools/list matches the expected tool set for each expectation profile', as
     expectToolOk(s.initialize);
     const { tools, record } = await s.listTools();
     expectToolOk(record);
-    const d = diffTools(p.listed, tools.map((t) => t.name));
+    const d = diffTools(
+      p.listed,
+      tools.map((t) => t.name),
+    );
     compared++;
     if (d.appeared.length) changes.push(`${id}: tool(s) appeared ${JSON.stringify(d.appeared)}`);
     if (d.disappeared.length) changes.push(`${id}: tool(s) disappeared ${JSON.stringify(d.disappeared)}`);
@@ -30,7 +34,10 @@ test('tools/list matches the expected tool set for each expectation profile', as
   expect(compared, 'at least one profile must be comparable with the configured accounts').toBeGreaterThan(0);
   if (changes.length) {
     await labelOutcome('scope-filtered');
-    throw new HarnessError('scope-filtered', `tools/list changed against ${toolExpectationsFile(config.target)}:\n  ${changes.join('\n  ')}`);
+    throw new HarnessError(
+      'scope-filtered',
+      `tools/list changed against ${toolExpectationsFile(config.target)}:\n  ${changes.join('\n  ')}`,
+    );
   }
 });
 
@@ -51,7 +58,9 @@ test('every listed tool has an object input schema and the catalog knows its req
     }
     const serverRequired = new Set(t.inputSchema.required ?? []);
     for (const r of entry.required) if (!serverRequired.has(r)) problems.push(`${t.name}: catalog requires ${r}, the server does not`);
-    for (const r of serverRequired) if (!entry.required.includes(r)) problems.push(`${t.name}: the server requires ${r}, the catalog does not (update fixtures/mcp/tools.json)`);
+    for (const r of serverRequired)
+      if (!entry.required.includes(r))
+        problems.push(`${t.name}: the server requires ${r}, the catalog does not (update fixtures/mcp/tools.json)`);
   }
   if (unknown.length) test.info().annotations.push({ type: 'tools not in the catalog', description: unknown.join(', ') });
   expect(problems, 'tool schema vs catalog').toEqual([]);

@@ -62,21 +62,61 @@ const CASES: Array<{ name: string; overrides: Record<string, string | undefined>
   { name: 'TARGET not sim/atlassian', overrides: { TARGET: 'staging' }, variable: 'TARGET', says: /must be "sim" or "atlassian"/ },
   { name: 'client id missing', overrides: { ATLASSIAN_CLIENT_ID: undefined }, variable: 'ATLASSIAN_CLIENT_ID', says: /is missing/ },
   { name: 'client secret missing', overrides: { ATLASSIAN_CLIENT_SECRET: '' }, variable: 'ATLASSIAN_CLIENT_SECRET', says: /is missing/ },
-  { name: 'callback not a URL', overrides: { ATLASSIAN_CALLBACK_URL: 'localhost/cb' }, variable: 'ATLASSIAN_CALLBACK_URL', says: /not an http\(s\) URL/ },
+  {
+    name: 'callback not a URL',
+    overrides: { ATLASSIAN_CALLBACK_URL: 'localhost/cb' },
+    variable: 'ATLASSIAN_CALLBACK_URL',
+    says: /not an http\(s\) URL/,
+  },
   { name: 'callback missing', overrides: { ATLASSIAN_CALLBACK_URL: undefined }, variable: 'ATLASSIAN_CALLBACK_URL', says: /is missing/ },
   { name: 'scopes missing', overrides: { ATLASSIAN_SCOPES: undefined }, variable: 'ATLASSIAN_SCOPES', says: /is missing/ },
   { name: 'malformed scope', overrides: { ATLASSIAN_SCOPES: 'read:me READ JIRA' }, variable: 'ATLASSIAN_SCOPES', says: /malformed scope/ },
   { name: 'accounts missing', overrides: { ATLASSIAN_ACCOUNTS: undefined }, variable: 'ATLASSIAN_ACCOUNTS', says: /is missing/ },
-  { name: 'bad role name', overrides: { ATLASSIAN_ACCOUNTS: 'member,Site Admin!' }, variable: 'ATLASSIAN_ACCOUNTS', says: /not a simple name/ },
+  {
+    name: 'bad role name',
+    overrides: { ATLASSIAN_ACCOUNTS: 'member,Site Admin!' },
+    variable: 'ATLASSIAN_ACCOUNTS',
+    says: /not a simple name/,
+  },
   { name: 'account email missing', overrides: { ACCOUNT_MEMBER_EMAIL: undefined }, variable: 'ACCOUNT_MEMBER_EMAIL', says: /is missing/ },
-  { name: 'account email malformed', overrides: { ACCOUNT_MEMBER_EMAIL: 'member-at-example' }, variable: 'ACCOUNT_MEMBER_EMAIL', says: /not an email/ },
-  { name: 'no password and no API token', overrides: { ACCOUNT_MEMBER_PASSWORD: undefined }, variable: 'ACCOUNT_MEMBER_PASSWORD', says: /no API token either/ },
-  { name: 'TOTP seed not base32', overrides: { ACCOUNT_MEMBER_TOTP_SECRET: 'not-base32-0189!' }, variable: 'ACCOUNT_MEMBER_TOTP_SECRET', says: /not a base32 seed/ },
-  { name: 'site not a host name', overrides: { ACCOUNT_MEMBER_SITE: 'https://x.atlassian.net/' }, variable: 'ACCOUNT_MEMBER_SITE', says: /not a host name/ },
+  {
+    name: 'account email malformed',
+    overrides: { ACCOUNT_MEMBER_EMAIL: 'member-at-example' },
+    variable: 'ACCOUNT_MEMBER_EMAIL',
+    says: /not an email/,
+  },
+  {
+    name: 'no password and no API token',
+    overrides: { ACCOUNT_MEMBER_PASSWORD: undefined },
+    variable: 'ACCOUNT_MEMBER_PASSWORD',
+    says: /no API token either/,
+  },
+  {
+    name: 'TOTP seed not base32',
+    overrides: { ACCOUNT_MEMBER_TOTP_SECRET: 'not-base32-0189!' },
+    variable: 'ACCOUNT_MEMBER_TOTP_SECRET',
+    says: /not a base32 seed/,
+  },
+  {
+    name: 'site not a host name',
+    overrides: { ACCOUNT_MEMBER_SITE: 'https://x.atlassian.net/' },
+    variable: 'ACCOUNT_MEMBER_SITE',
+    says: /not a host name/,
+  },
   { name: 'MCP endpoint unknown', overrides: { MCP_ENDPOINT: 'v3' }, variable: 'MCP_ENDPOINT', says: /must be v1, authv2 or v2/ },
-  { name: 'expectations file missing', overrides: { EXPECTATIONS_FILE: 'tests/expectations/nope.json' }, variable: 'EXPECTATIONS_FILE', says: /file not found/ },
+  {
+    name: 'expectations file missing',
+    overrides: { EXPECTATIONS_FILE: 'tests/expectations/nope.json' },
+    variable: 'EXPECTATIONS_FILE',
+    says: /file not found/,
+  },
   { name: 'REHEARSAL not 0/1', overrides: { REHEARSAL: 'yes' }, variable: 'REHEARSAL', says: /must be 0 or 1/ },
-  { name: 'REHEARSAL with TARGET=sim', overrides: { REHEARSAL: '1', TARGET: 'sim' }, variable: 'REHEARSAL', says: /only applies with TARGET=atlassian/ },
+  {
+    name: 'REHEARSAL with TARGET=sim',
+    overrides: { REHEARSAL: '1', TARGET: 'sim' },
+    variable: 'REHEARSAL',
+    says: /only applies with TARGET=atlassian/,
+  },
 ];
 
 for (const c of CASES) {
@@ -99,7 +139,12 @@ test('every bad variable is listed in one message', () => {
 test('the CLI exits 2 with the message, no stack trace and no secret value', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
   const envFile = path.join(dir, '.env');
-  writeFileSync(envFile, Object.entries({ ...GOOD, ATLASSIAN_SCOPES: 'BAD SCOPE' }).map(([k, v]) => `${k}=${v}`).join('\n'));
+  writeFileSync(
+    envFile,
+    Object.entries({ ...GOOD, ATLASSIAN_SCOPES: 'BAD SCOPE' })
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/check-config.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HARNESS_ENV_FILE: envFile },
@@ -117,7 +162,12 @@ test('the CLI exits 2 with the message, no stack trace and no secret value', () 
 test('the CLI prints the effective configuration with secrets shown only as "set"', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
   const envFile = path.join(dir, '.env');
-  writeFileSync(envFile, Object.entries(GOOD).map(([k, v]) => `${k}=${v}`).join('\n'));
+  writeFileSync(
+    envFile,
+    Object.entries(GOOD)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/check-config.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HARNESS_ENV_FILE: envFile },

@@ -21,7 +21,10 @@ function recorded(): string {
 
 test('site-not-authorized on a site whose consent was blocked becomes admin-must-authorize with the screen text', () => {
   const dir = recorded();
-  const out = explainBySiteConsent(dir, 'member', 'https://acme-sim.atlassian.net', { category: 'site-not-authorized', reason: 'HTTP 401' });
+  const out = explainBySiteConsent(dir, 'member', 'https://acme-sim.atlassian.net', {
+    category: 'site-not-authorized',
+    reason: 'HTTP 401',
+  });
   expect(out.category).toBe('admin-must-authorize');
   expect(out.reason).toContain(blockedText);
 });

@@ -27,7 +27,10 @@ test('a session deleted elsewhere (HTTP DELETE) is re-created on the next call',
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
   const before = s.raw.sessionId!;
   const url = mcp.url(mcp.endpoint, sim.urls.mcp);
-  const del = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': before, authorization: (await mcp.credentials(mcp.sweepAccount.role, 'api-token')).authorization! } });
+  const del = await fetch(url, {
+    method: 'DELETE',
+    headers: { 'mcp-session-id': before, authorization: (await mcp.credentials(mcp.sweepAccount.role, 'api-token')).authorization! },
+  });
   expect([200, 204]).toContain(del.status);
   const rec = await s.call('getAccessibleAtlassianResources', {});
   expectToolOk(rec);

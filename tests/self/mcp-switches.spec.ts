@@ -3,11 +3,12 @@
  * (fixtures/mcp/classify.ts). Each test flips one switch through the admin API, talks MCP only through the fixture,
  * and asserts the category a user would see in the report.
  */
-import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
-import type { BoundSession, McpFixture } from '../../fixtures/mcp/fixture.ts';
-import { simTarget } from '../../fixtures/core/target.ts';
+
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { simTarget } from '../../fixtures/core/target.ts';
+import { expect, test } from '../../fixtures/index.ts';
+import type { BoundSession, McpFixture } from '../../fixtures/mcp/fixture.ts';
+import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 
 async function memberSession(mcp: McpFixture, sim: SimHandle): Promise<BoundSession> {
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
@@ -54,7 +55,9 @@ for (const [perm, tool, args] of [
     const before = await memberSession(mcp, sim);
     const cloudId = await cloudIdOf(before);
     expect((await before.listTools()).tools.map((t) => t.name)).toContain(tool);
-    await sim.admin.patchWorld({ org: { mcp: { permissions: { read: perm !== 'read', write: perm !== 'write', search: perm !== 'search' } } } });
+    await sim.admin.patchWorld({
+      org: { mcp: { permissions: { read: perm !== 'read', write: perm !== 'write', search: perm !== 'search' } } },
+    });
     const s = await memberSession(mcp, sim);
     expect((await s.listTools()).tools.map((t) => t.name)).not.toContain(tool);
     const rec = await s.call(tool, args(cloudId));
@@ -67,7 +70,10 @@ test('legacy unscoped API token → only Teamwork Graph tools; a Jira tool is sc
   const s = await mcp.session({ mcpBase: sim.urls.mcp, credentials: creds });
   expectToolOk(s.initialize);
   const names = (await s.listTools()).tools.map((t) => t.name);
-  expect(names.every((n) => /TeamworkGraph/.test(n)), JSON.stringify(names)).toBe(true);
+  expect(
+    names.every((n) => /TeamworkGraph/.test(n)),
+    JSON.stringify(names),
+  ).toBe(true);
   const rec = await s.call('getJiraIssue', { cloudId: 'x', issueIdOrKey: 'DEMO-1' });
   expect(rec.category, rec.text).toBe('scope-filtered');
 });
@@ -126,7 +132,10 @@ test('DCR switched off → discovery names the registration failure', async ({ m
   for (const endpoint of ['v1', 'authv2'] as const) {
     const r = await mcp.discover(endpoint, sim.urls.mcp);
     const ids = r.findings.map((f) => f.id);
-    expect(ids.some((id) => id === 'dcr-404' || id === 'dcr-missing'), `${endpoint}: ${JSON.stringify(ids)}`).toBe(true);
+    expect(
+      ids.some((id) => id === 'dcr-404' || id === 'dcr-missing'),
+      `${endpoint}: ${JSON.stringify(ids)}`,
+    ).toBe(true);
     expect(r.registration?.clientId).toBeUndefined();
   }
 });

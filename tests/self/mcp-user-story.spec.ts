@@ -4,14 +4,20 @@
  * Turning the simulator's `rejectConsole3loTokens` switch off makes the same calls pass, which proves the switch
  * (and not the harness) is the cause.
  */
-import { expect, test } from '../../fixtures/index.ts';
+
 import { runConsent } from '../../fixtures/consent/flow.ts';
 import { account } from '../../fixtures/core/config.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 import { bearerCredentials } from '../../fixtures/mcp/session.ts';
 import { RestClient } from '../../fixtures/rest/client.ts';
 
-test('console 3LO token: REST ok, MCP initialises, tools → mcp-client-not-approved, search → mcp-connection-settings', async ({ mcp, sim, config, browser }) => {
+test('console 3LO token: REST ok, MCP initialises, tools → mcp-client-not-approved, search → mcp-connection-settings', async ({
+  mcp,
+  sim,
+  config,
+  browser,
+}) => {
   const member = account(config, mcp.sweepAccount.role);
   const flow = await runConsent({ browser: async () => browser, authBase: sim.urls.auth, app: config.app }, member);
   expect(flow.outcome.code, flow.outcome.detail).toBe('granted');
@@ -36,7 +42,11 @@ test('console 3LO token: REST ok, MCP initialises, tools → mcp-client-not-appr
   // the evidence of each call is attached with session id, timestamp and the tool
   const ev = test.info().attachments.filter((a) => a.name === 'evidence: mcp atlassianUserInfo');
   expect(ev.length).toBeGreaterThan(0);
-  expect(JSON.parse(ev[0]!.body!.toString())).toMatchObject({ mcpSessionId: s.raw.sessionId, operation: 'atlassianUserInfo', category: 'mcp-client-not-approved' });
+  expect(JSON.parse(ev[0]!.body!.toString())).toMatchObject({
+    mcpSessionId: s.raw.sessionId,
+    operation: 'atlassianUserInfo',
+    category: 'mcp-client-not-approved',
+  });
 
   await sim.admin.patchWorld({ org: { mcp: { rejectConsole3loTokens: false } } });
   expectToolOk(await s.call('atlassianUserInfo', {}));

@@ -62,11 +62,15 @@ export default defineConfig({
   );
   const env = { ...process.env };
   delete env.HARNESS_SIM_URLS; // the sub-run starts a simulator of its own
-  const pw = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', path.join(sub, 'pw.config.ts')], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-  });
+  const pw = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', path.join(sub, 'pw.config.ts')],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  );
   // the provoked test must fail (and only because of the tool error)
   expect(pw.status, `${pw.stdout}\n${pw.stderr}`).toBe(1);
   expect(pw.stdout).toContain('mcp-bad-arguments');
@@ -93,7 +97,15 @@ export default defineConfig({
   expect(call.remediation).toBe(CATEGORIES['mcp-bad-arguments'].remediation);
 
   const md = entries.get('summary.md')!;
-  for (const v of [call.mcpSessionId!, call.cloudId!, call.siteUrl!, call.timestamp!, call.atlTraceId!, 'searchJiraIssuesUsingJql', CATEGORIES['mcp-bad-arguments'].remediation]) {
+  for (const v of [
+    call.mcpSessionId!,
+    call.cloudId!,
+    call.siteUrl!,
+    call.timestamp!,
+    call.atlTraceId!,
+    'searchJiraIssuesUsingJql',
+    CATEGORIES['mcp-bad-arguments'].remediation,
+  ]) {
     expect(md).toContain(v);
   }
   for (const text of [...entries.values()]) {

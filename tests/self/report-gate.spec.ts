@@ -36,13 +36,18 @@ test('gate is green when nothing changed since the last run', async () => {
   previousThenNow(same, same);
   const r = await runGate({ reportsDir: dir });
   expect(r.ok).toBe(true);
-  expect(r.table.split('\n')[0]).toMatch(/^GATE GREEN: no regression, no drift in 8 tests \(compared with the run of .* UTC, commit abc123\)$/);
+  expect(r.table.split('\n')[0]).toMatch(
+    /^GATE GREEN: no regression, no drift in 8 tests \(compared with the run of .* UTC, commit abc123\)$/,
+  );
   // a failure that was already failing is listed, not red
   expect(r.rows.map((x) => [x.kind, x.test])).toEqual([['still failing', 'suite5.spec.ts › test 5']]);
 });
 
 test('gate is red when a test that passed last run fails now', async () => {
-  previousThenNow(manyTests(8), manyTests(8, (i) => i === 3));
+  previousThenNow(
+    manyTests(8),
+    manyTests(8, (i) => i === 3),
+  );
   const r = await runGate({ reportsDir: dir });
   expect(r.ok).toBe(false);
   expect(r.rows.map((x) => [x.kind, x.test, x.before, x.now])).toEqual([['REGRESSED', 'suite3.spec.ts › test 3', 'passed', 'failed']]);
@@ -79,7 +84,10 @@ test('gate is red when an outcome drifts from the expectations, green when it ma
 });
 
 test('npm run gate exits 1 with the table on a regression and 0 when unchanged', async () => {
-  previousThenNow(manyTests(5), manyTests(5, (i) => i === 4));
+  previousThenNow(
+    manyTests(5),
+    manyTests(5, (i) => i === 4),
+  );
   const gate = () =>
     spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'gate.ts')], {
       cwd: ROOT,
@@ -92,7 +100,10 @@ test('npm run gate exits 1 with the table on a regression and 0 when unchanged',
   expect(red.stdout).toContain('suite4.spec.ts › test 4');
 
   rmSync(historyPaths(dir).trend);
-  previousThenNow(manyTests(5, (i) => i === 4), []);
+  previousThenNow(
+    manyTests(5, (i) => i === 4),
+    [],
+  );
   const green = gate();
   expect(green.status, green.stdout).toBe(0);
   expect(green.stdout).toMatch(/^GATE GREEN/);

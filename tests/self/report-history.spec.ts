@@ -31,7 +31,10 @@ async function run(failing: (i: number) => boolean, n = 6) {
   return generateReport({ reportsDir: dir, quiet: true });
 }
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim()).length;
 
 test('three runs with a regression in the third: the report marks it regressed and the trend shows it', async ({ page }, testInfo) => {
   const r1 = await run(() => false);
@@ -81,10 +84,15 @@ test('a failed report generation leaves the history byte-for-byte unchanged', as
   await run(() => false);
   const h = historyPaths(dir);
   const before = { allure: readFileSync(h.allure), trend: readFileSync(h.trend) };
-  writeSyntheticResults(path.join(dir, 'allure-results'), manyTests(3, () => true));
+  writeSyntheticResults(
+    path.join(dir, 'allure-results'),
+    manyTests(3, () => true),
+  );
   const notADir = path.join(dir, 'not-a-dir');
   writeFileSync(notADir, 'x');
-  await expect(generateReport({ reportsDir: dir, outputDir: notADir, quiet: true })).rejects.toThrow(/allure generate failed .*history was left unchanged/);
+  await expect(generateReport({ reportsDir: dir, outputDir: notADir, quiet: true })).rejects.toThrow(
+    /allure generate failed .*history was left unchanged/,
+  );
   expect(readFileSync(h.allure).equals(before.allure)).toBe(true);
   expect(readFileSync(h.trend).equals(before.trend)).toBe(true);
   expect(readdirSync(h.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
@@ -109,7 +117,9 @@ test('a corrupt history is moved aside with a clear message and the report is st
   }
   expect(r.movedAside).toHaveLength(2);
   for (const moved of r.movedAside) expect(existsSync(moved)).toBe(true);
-  expect(stderr.join('')).toMatch(/allure-history\.jsonl is corrupt \(line 2: not JSON.*moved it aside to .*allure-history\.jsonl\.corrupt-/);
+  expect(stderr.join('')).toMatch(
+    /allure-history\.jsonl is corrupt \(line 2: not JSON.*moved it aside to .*allure-history\.jsonl\.corrupt-/,
+  );
   expect(stderr.join('')).toMatch(/trend\.jsonl is corrupt \(line 1: not JSON/);
   expect(existsSync(r.reportFile)).toBe(true);
   expect(r.historyRuns).toBe(1);

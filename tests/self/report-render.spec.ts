@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { writeSyntheticResults, type SyntheticTest } from '../../scripts/lib/synthetic.ts';
+import { type SyntheticTest, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
 import { generateReport } from '../../scripts/report.ts';
 
 // each test runs `allure generate` (a Node process: 2–3 s idle, far more on a busy 2-core CI box)
@@ -24,10 +24,39 @@ test.afterEach(() => {
 });
 
 const RESULTS: SyntheticTest[] = [
-  ...Array.from({ length: 6 }, (_, i): SyntheticTest => ({ name: `scope ${i} granted`, suite: 'api.spec.ts', status: 'passed', outcome: 'granted', labels: { epic: 'rest' } })),
-  { name: 'read:jira-work search', suite: 'api.spec.ts', status: 'failed', outcome: 'scope-missing', message: '[scope-missing] Token lacks the scope', labels: { epic: 'rest' } },
-  { name: 'getJiraIssue with a console token', suite: 'mcp.spec.ts', status: 'failed', outcome: 'mcp-client-not-approved', message: '[mcp-client-not-approved] tool calls fail', labels: { epic: 'mcp' } },
-  { name: 'consent driver crashed', suite: 'consent.spec.ts', status: 'broken', message: 'TypeError: x is undefined', labels: { epic: 'consent' } },
+  ...Array.from(
+    { length: 6 },
+    (_, i): SyntheticTest => ({
+      name: `scope ${i} granted`,
+      suite: 'api.spec.ts',
+      status: 'passed',
+      outcome: 'granted',
+      labels: { epic: 'rest' },
+    }),
+  ),
+  {
+    name: 'read:jira-work search',
+    suite: 'api.spec.ts',
+    status: 'failed',
+    outcome: 'scope-missing',
+    message: '[scope-missing] Token lacks the scope',
+    labels: { epic: 'rest' },
+  },
+  {
+    name: 'getJiraIssue with a console token',
+    suite: 'mcp.spec.ts',
+    status: 'failed',
+    outcome: 'mcp-client-not-approved',
+    message: '[mcp-client-not-approved] tool calls fail',
+    labels: { epic: 'mcp' },
+  },
+  {
+    name: 'consent driver crashed',
+    suite: 'consent.spec.ts',
+    status: 'broken',
+    message: 'TypeError: x is undefined',
+    labels: { epic: 'consent' },
+  },
   { name: 'write probe skipped', suite: 'api.spec.ts', status: 'skipped', labels: { epic: 'rest' } },
 ];
 
@@ -45,7 +74,8 @@ test('report renders in the browser and its counts match the results', async ({ 
   await expect(page.getByTestId('metadata-item-broken').getByTestId('metadata-value')).toHaveText('1');
   await expect(page.getByTestId('metadata-item-skipped').getByTestId('metadata-value')).toHaveText('1');
   // grouped by surface (epic label)
-  for (const surface of ['rest', 'mcp', 'consent']) await expect(page.getByTestId('tree-section-title').filter({ hasText: surface })).toHaveCount(1);
+  for (const surface of ['rest', 'mcp', 'consent'])
+    await expect(page.getByTestId('tree-section-title').filter({ hasText: surface })).toHaveCount(1);
 });
 
 test('report shows environment info: target, app, harness and Node versions, git commit', async ({ page }) => {
@@ -54,7 +84,11 @@ test('report shows environment info: target, app, harness and Node versions, git
   await page.goto(pathToFileURL(r.reportFile).href);
   const vars = page.getByTestId('report-variables');
   await vars.getByText('Show more').click();
-  const value = (key: string) => vars.getByTestId('metadata-item').filter({ has: page.getByTestId('metadata-item-key').getByText(key, { exact: true }) }).getByTestId('metadata-item-value');
+  const value = (key: string) =>
+    vars
+      .getByTestId('metadata-item')
+      .filter({ has: page.getByTestId('metadata-item-key').getByText(key, { exact: true }) })
+      .getByTestId('metadata-item-value');
   await expect(value('Target')).toHaveText(/^(sim|atlassian)/);
   await expect(value('Sites')).toHaveText('sim-a.atlassian.net');
   await expect(value('Node')).toHaveText(process.version);

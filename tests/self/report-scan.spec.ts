@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deflateSync, gzipSync, crc32 } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { manyTests, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
@@ -70,13 +70,14 @@ const PLANTS: Plant[] = [
   {
     artifact: 'a plain log file',
     secret: 'password',
-    write: (s) => (put('logs/run.log', `login ok\nPOST /login password=${s}\n`)),
+    write: (s) => put('logs/run.log', `login ok\nPOST /login password=${s}\n`),
     encoding: /^plain$/,
   },
   {
     artifact: 'an Allure result JSON',
     secret: 'client secret',
-    write: (s) => (put('allure-results/1-result.json', JSON.stringify({ name: 't', steps: [{ name: `POST /oauth/token client_secret=${s}` }] }))),
+    write: (s) =>
+      put('allure-results/1-result.json', JSON.stringify({ name: 't', steps: [{ name: `POST /oauth/token client_secret=${s}` }] })),
     encoding: /^plain$/,
   },
   {
@@ -85,7 +86,13 @@ const PLANTS: Plant[] = [
     write: (s, email) => {
       const header = `Basic ${Buffer.from(`${email}:${s}`).toString('base64')}`;
       const network = `${JSON.stringify({ type: 'resource-snapshot', snapshot: { request: { headers: [{ name: 'Authorization', value: header }] } } })}\n`;
-      const f = put('test-results/mcp-call/trace.zip', createZip([{ name: 'trace.trace', data: '{}\n' }, { name: 'trace.network', data: network }]));
+      const f = put(
+        'test-results/mcp-call/trace.zip',
+        createZip([
+          { name: 'trace.trace', data: '{}\n' },
+          { name: 'trace.network', data: network },
+        ]),
+      );
       return `${f}!/trace.network`;
     },
     encoding: /^base64$/,
@@ -95,7 +102,13 @@ const PLANTS: Plant[] = [
     secret: 'client secret',
     write: (s) => {
       const inner = createZip([{ name: 'resources/body.json', data: JSON.stringify({ client_secret: s }) }]);
-      const f = put('blob-report/report-1.zip', createZip([{ name: 'report.jsonl', data: '{}\n' }, { name: 'resources/trace.zip', data: inner }]));
+      const f = put(
+        'blob-report/report-1.zip',
+        createZip([
+          { name: 'report.jsonl', data: '{}\n' },
+          { name: 'resources/trace.zip', data: inner },
+        ]),
+      );
       return `${f}!/resources/trace.zip!/resources/body.json`;
     },
     encoding: /^plain$/,
@@ -103,13 +116,13 @@ const PLANTS: Plant[] = [
   {
     artifact: 'a gzipped log',
     secret: 'password',
-    write: (s) => `${(put('logs/old.log.gz', gzipSync(`password: ${s}\n`)))}!/(gunzipped)`,
+    write: (s) => `${put('logs/old.log.gz', gzipSync(`password: ${s}\n`))}!/(gunzipped)`,
     encoding: /^plain$/,
   },
   {
     artifact: 'PNG screenshot metadata (tEXt chunk)',
     secret: 'password',
-    write: (s) => (put('test-results/consent/screen.png', pngWithText('Comment', `typed into #password: ${s}`))),
+    write: (s) => put('test-results/consent/screen.png', pngWithText('Comment', `typed into #password: ${s}`)),
     encoding: /PNG tEXt chunk/,
   },
   {
@@ -117,20 +130,21 @@ const PLANTS: Plant[] = [
     secret: 'client secret',
     write: (s) => {
       const data = Buffer.from(JSON.stringify({ name: 'token exchange', body: `client_secret=${s}` })).toString('base64');
-      return (put('allure-report/index.html', `<html><script>Promise.allSettled([d("data/test-results/x.json","${data}")])</script></html>`));
+      return put('allure-report/index.html', `<html><script>Promise.allSettled([d("data/test-results/x.json","${data}")])</script></html>`);
     },
     encoding: /^base64$/,
   },
   {
     artifact: 'a support bundle zip',
     secret: 'API token',
-    write: (s) => `${(put('bundles/support-bundle.zip', createZip([{ name: 'summary.json', data: JSON.stringify({ arguments: { token: s } }) }])))}!/summary.json`,
+    write: (s) =>
+      `${put('bundles/support-bundle.zip', createZip([{ name: 'summary.json', data: JSON.stringify({ arguments: { token: s } }) }]))}!/summary.json`,
     encoding: /^plain$/,
   },
   {
     artifact: 'a simulator response saved in test-results',
     secret: 'canary',
-    write: () => (put('test-results/x/response.txt', `{"access_token":"at-${CANARY}-123"}`)),
+    write: () => put('test-results/x/response.txt', `{"access_token":"at-${CANARY}-123"}`),
     encoding: /^plain$/,
   },
 ];
@@ -138,15 +152,26 @@ const PLANTS: Plant[] = [
 for (const plant of PLANTS) {
   test(`scanner finds a planted ${plant.secret} in ${plant.artifact} and never prints it`, async ({ config }) => {
     const withToken = config.accounts.find((a) => a.apiToken && a.password);
-    if (!withToken?.apiToken || !withToken.password) throw new Error('the sim config must have an account with an API token and a password');
-    const value = { 'client secret': config.app.clientSecret, password: withToken.password, 'API token': withToken.apiToken, canary: CANARY }[plant.secret];
+    if (!withToken?.apiToken || !withToken.password)
+      throw new Error('the sim config must have an account with an API token and a password');
+    const value = {
+      'client secret': config.app.clientSecret,
+      password: withToken.password,
+      'API token': withToken.apiToken,
+      canary: CANARY,
+    }[plant.secret];
     const expectedFile = plant.write(value, withToken.email);
     const r = await scanSecrets({ roots: [dir] });
     expect(r.ok).toBe(false);
     // the temp dir is outside the project, so findings name absolute paths
     const wanted = r.findings.filter((f) => f.file === expectedFile);
-    expect(wanted.map((f) => f.kind)).toContainEqual(plant.secret === 'canary' ? `simulator canary marker ${CANARY}` : expect.stringContaining(plant.secret));
-    expect(wanted.find((f) => plant.encoding.test(f.encoding)), JSON.stringify(r.findings)).toBeTruthy();
+    expect(wanted.map((f) => f.kind)).toContainEqual(
+      plant.secret === 'canary' ? `simulator canary marker ${CANARY}` : expect.stringContaining(plant.secret),
+    );
+    expect(
+      wanted.find((f) => plant.encoding.test(f.encoding)),
+      JSON.stringify(r.findings),
+    ).toBeTruthy();
     const printed = formatScan(r);
     expect(printed).toContain('SECRET SCAN FAILED');
     if (plant.secret !== 'canary') expect(printed).not.toContain(value);
@@ -166,7 +191,14 @@ test('scanner finds nothing in the output of a normal run: results, report, hist
         {
           name: 'evidence: getJiraIssue',
           type: 'application/vnd.harness.evidence+json',
-          body: JSON.stringify({ surface: 'mcp', timestamp: new Date().toISOString(), operation: 'getJiraIssue', args: { issueIdOrKey: 'SBX-1' }, responseText: 'Issue does not exist', category: 'mcp-tool-error' }),
+          body: JSON.stringify({
+            surface: 'mcp',
+            timestamp: new Date().toISOString(),
+            operation: 'getJiraIssue',
+            args: { issueIdOrKey: 'SBX-1' },
+            responseText: 'Issue does not exist',
+            category: 'mcp-tool-error',
+          }),
         },
       ],
     },
@@ -181,7 +213,11 @@ test('scanner finds nothing in the output of a normal run: results, report, hist
 
 test('npm run scan-secrets exits 1 naming the file and kind, 2 for a path that does not exist', async ({ config }) => {
   put('logs/run.log', `secret ${config.app.clientSecret}`);
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'scan-secrets.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'scan-secrets.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
   const found = cli(dir);
   expect(found.status).toBe(1);
   // the sim's client secret carries the canary marker, so both are reported

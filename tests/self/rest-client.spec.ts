@@ -15,7 +15,9 @@ test('per-site concurrency is bounded and separate sites run in parallel', async
   await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '^/oauth/token/accessible-resources$', latencyMs: 150 }] });
   const client = new RestClient({ baseUrl: sim.urls.api, perSiteConcurrency: 3 });
   const t0 = performance.now();
-  const calls = [...Array(12)].map((_, i) => client.request({ method: 'GET', path: PATH, token: TOKEN, lane: i % 2 ? 'site-a' : 'site-b' }));
+  const calls = [...Array(12)].map((_, i) =>
+    client.request({ method: 'GET', path: PATH, token: TOKEN, lane: i % 2 ? 'site-a' : 'site-b' }),
+  );
   const results = await Promise.all(calls);
   const wall = performance.now() - t0;
   expect(results.map((r) => r.status)).toEqual(Array(12).fill(401));
@@ -27,10 +29,24 @@ test('per-site concurrency is bounded and separate sites run in parallel', async
 });
 
 test('a 429 with Retry-After pauses the whole site lane, then every call completes with the retry recorded', async ({ sim }) => {
-  await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '^/oauth/token/accessible-resources$', status: 429, count: 1, retryAfterSeconds: 1, rateLimitReason: 'jira-quota-tenant-based' }] });
+  await sim.admin.setFaults({
+    rules: [
+      {
+        role: 'api',
+        pathRegex: '^/oauth/token/accessible-resources$',
+        status: 429,
+        count: 1,
+        retryAfterSeconds: 1,
+        rateLimitReason: 'jira-quota-tenant-based',
+      },
+    ],
+  });
   const client = new RestClient({ baseUrl: sim.urls.api, perSiteConcurrency: 1 });
   const t0 = performance.now();
-  const [first, second] = await Promise.all([client.request({ method: 'GET', path: PATH, token: TOKEN, lane: 's' }), client.request({ method: 'GET', path: PATH, token: TOKEN, lane: 's' })]);
+  const [first, second] = await Promise.all([
+    client.request({ method: 'GET', path: PATH, token: TOKEN, lane: 's' }),
+    client.request({ method: 'GET', path: PATH, token: TOKEN, lane: 's' }),
+  ]);
   expect(first?.status).toBe(401);
   expect(first?.retries).toBe(1);
   expect(first?.retryLog).toEqual([{ status: 429, waitMs: 1000, rateLimitReason: 'jira-quota-tenant-based' }]);
@@ -76,7 +92,11 @@ test('the atl-traceid of every response is kept', async ({ sim }) => {
 test('the token never appears in evidence, outcomes or transport errors', async ({ sim }) => {
   const client = new RestClient({ baseUrl: sim.urls.api });
   const prober = new ScopeProber(client, loadCatalog(), { role: 'member', token: TOKEN, tokenScopes: [] });
-  const outcome = await prober.probe('read:jira-work', { key: 'acme', cloudId: 'a1c3e5f7-0000-4000-8000-000000000001', url: 'https://acme-sim.atlassian.net' });
+  const outcome = await prober.probe('read:jira-work', {
+    key: 'acme',
+    cloudId: 'a1c3e5f7-0000-4000-8000-000000000001',
+    url: 'https://acme-sim.atlassian.net',
+  });
   expect(outcome.category).toBe('token-invalid');
   expect(JSON.stringify(outcome)).not.toContain(TOKEN);
   await client.close();

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../fixtures/core/config.ts';
-import { ExpectationsError, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { ExpectationsError, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { CATALOG_FILE, CatalogError, loadCatalog, parseCatalog } from '../../fixtures/rest/scopes.ts';
 
 const config = loadConfig();
@@ -14,7 +14,12 @@ const file = config.expectationsFile ?? '';
 const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { accounts: Record<string, Record<string, unknown>> };
 const roles = config.accounts.map((a) => a.role);
 const parse = (value: unknown, text?: string) =>
-  parseExpectations(text ?? JSON.stringify(value), { file: '/x/tests/expectations/broken.json', catalog, roles, requested: config.app.scopes });
+  parseExpectations(text ?? JSON.stringify(value), {
+    file: '/x/tests/expectations/broken.json',
+    catalog,
+    roles,
+    requested: config.app.scopes,
+  });
 const errorOf = (fn: () => unknown): ExpectationsError => {
   try {
     fn();
@@ -29,7 +34,9 @@ const clone = () => JSON.parse(JSON.stringify(good)) as typeof good;
 test('the shipped expectations file and catalog are valid and cover every catalog scope for every role and site', () => {
   const exp = parse(good);
   expect(exp.roles.sort()).toEqual([...roles].sort());
-  for (const role of exp.roles) for (const site of exp.sites) for (const e of catalog.scopes) expect(['granted', 'absent']).toContain(exp.grantState(role, site.key, e.scope));
+  for (const role of exp.roles)
+    for (const site of exp.sites)
+      for (const e of catalog.scopes) expect(['granted', 'absent']).toContain(exp.grantState(role, site.key, e.scope));
   expect(exp.expected('member', 'acme', 'manage:jira-configuration')).toBe('permission-denied');
   expect(exp.expected('siteadmin', 'globex', 'read:jira-work')).toBe('site-not-authorized');
   expect(exp.expected('admin', 'acme', 'read:issue:jira')).toBe('not-probeable');
@@ -53,13 +60,17 @@ test('an unknown scope in an outcome names the account, site and scope', () => {
 test('an unknown scope in a granted list names the list', () => {
   const bad = clone();
   bad.accounts.admin = { ...bad.accounts.admin, granted: ['read:me', 'write:everything'] };
-  expect(errorOf(() => parse(bad)).problems).toEqual(['accounts.admin.granted: unknown scope "write:everything" (not in fixtures/rest/scopes.json)']);
+  expect(errorOf(() => parse(bad)).problems).toEqual([
+    'accounts.admin.granted: unknown scope "write:everything" (not in fixtures/rest/scopes.json)',
+  ]);
 });
 
 test('an unknown role names the role and the configured ones', () => {
   const bad = clone();
   bad.accounts.auditor = { accessibleSites: { present: ['acme'], absent: ['globex'] } };
-  expect(errorOf(() => parse(bad)).problems).toEqual([`accounts.auditor: unknown role "auditor" (ATLASSIAN_ACCOUNTS configures: ${roles.join(', ')})`]);
+  expect(errorOf(() => parse(bad)).problems).toEqual([
+    `accounts.auditor: unknown role "auditor" (ATLASSIAN_ACCOUNTS configures: ${roles.join(', ')})`,
+  ]);
 });
 
 test('a configured role without expectations is reported', () => {
@@ -70,7 +81,10 @@ test('a configured role without expectations is reported', () => {
 
 test('an unknown category and an unknown site are both reported, each naming its entry', () => {
   const bad = clone();
-  bad.accounts.member = { accessibleSites: { present: ['acme', 'globex', 'initech'], absent: [] }, outcomes: { 'manage:jira-configuration': 'forbidden' } };
+  bad.accounts.member = {
+    accessibleSites: { present: ['acme', 'globex', 'initech'], absent: [] },
+    outcomes: { 'manage:jira-configuration': 'forbidden' },
+  };
   const e = errorOf(() => parse(bad));
   expect(e.problems).toEqual([
     'accounts.member.accessibleSites: unknown site "initech" (sites: acme, globex)',
@@ -81,7 +95,9 @@ test('an unknown category and an unknown site are both reported, each naming its
 test('a site neither present nor absent for a role is reported', () => {
   const bad = clone();
   bad.accounts.siteadmin = { accessibleSites: { present: ['acme'], absent: [] } };
-  expect(errorOf(() => parse(bad)).problems).toEqual(['accounts.siteadmin.accessibleSites: site "globex" is neither present nor absent (list it in one of them)']);
+  expect(errorOf(() => parse(bad)).problems).toEqual([
+    'accounts.siteadmin.accessibleSites: site "globex" is neither present nor absent (list it in one of them)',
+  ]);
 });
 
 test('a schema error (wrong type) names its path', () => {
@@ -103,18 +119,42 @@ test('a catalog entry with a broken probe is reported by index and scope name', 
   }
   expect(err).toBeInstanceOf(CatalogError);
   const msg = (err as Error).message;
-  expect(msg).toContain(`scopes[${i}] ("write:jira-work").why: probe "write-invalid-body" must say why it is safe / why it cannot be probed`);
+  expect(msg).toContain(
+    `scopes[${i}] ("write:jira-work").why: probe "write-invalid-body" must say why it is safe / why it cannot be probed`,
+  );
   expect(msg).toContain(`scopes[${raw.scopes.length - 1}] ("read:jira-user").scope: duplicate scope "read:jira-user"`);
 });
 
 test('the catalog covers every scope of the reference table (atlassian-oauth.md §6) and every scope the .env.sim app requests', () => {
   // atlassian-oauth.md §6, row by row
   const reference = [
-    'read:jira-user', 'read:jira-work', 'write:jira-work', 'manage:jira-project', 'manage:jira-configuration', 'manage:jira-webhook',
-    'manage:jira-data-provider', 'read:me', 'offline_access', 'read:confluence-content.summary', 'read:confluence-content.all',
-    'read:confluence-space.summary', 'write:confluence-content', 'search:confluence', 'read:confluence-user', 'read:confluence-groups',
-    'read:confluence-props', 'manage:confluence-configuration', 'read:page:confluence', 'read:space:confluence', 'read:attachment:confluence',
-    'read:comment:confluence', 'read:project:jira', 'read:issue:jira', 'read:user:jira', 'read:status:jira', 'read:priority:jira',
+    'read:jira-user',
+    'read:jira-work',
+    'write:jira-work',
+    'manage:jira-project',
+    'manage:jira-configuration',
+    'manage:jira-webhook',
+    'manage:jira-data-provider',
+    'read:me',
+    'offline_access',
+    'read:confluence-content.summary',
+    'read:confluence-content.all',
+    'read:confluence-space.summary',
+    'write:confluence-content',
+    'search:confluence',
+    'read:confluence-user',
+    'read:confluence-groups',
+    'read:confluence-props',
+    'manage:confluence-configuration',
+    'read:page:confluence',
+    'read:space:confluence',
+    'read:attachment:confluence',
+    'read:comment:confluence',
+    'read:project:jira',
+    'read:issue:jira',
+    'read:user:jira',
+    'read:status:jira',
+    'read:priority:jira',
     'read:board-scope:jira-software',
   ];
   const names = catalog.scopes.map((e) => e.scope);

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../fixtures/core/config.ts';
-import { expect, test } from '../../fixtures/index.ts';
 import { redact } from '../../fixtures/core/redact.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { runGate } from '../../scripts/gate.ts';
 import { loadSuite } from '../support/rest.ts';
 
@@ -22,11 +22,15 @@ const GLOBEX = suite.exp.site('globex').cloudId;
 
 function runApiSuite(sim: SimHandle, reportsDir: string, extra: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '--project=api', '--workers=2', ...extra], {
-      cwd: ROOT,
-      env: { ...process.env, HARNESS_SIM_URLS: JSON.stringify(sim.urls), HARNESS_REPORTS_DIR: reportsDir, TARGET: 'sim', CI: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '--project=api', '--workers=2', ...extra],
+      {
+        cwd: ROOT,
+        env: { ...process.env, HARNESS_SIM_URLS: JSON.stringify(sim.urls), HARNESS_REPORTS_DIR: reportsDir, TARGET: 'sim', CI: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output = (output + d.toString()).slice(-20_000);
@@ -39,7 +43,9 @@ function runApiSuite(sim: SimHandle, reportsDir: string, extra: string[]): Promi
   });
 }
 
-test('the gate is green on the default world and red, naming every breakage with its category, once the world is broken', async ({ sim }, testInfo) => {
+test('the gate is green on the default world and red, naming every breakage with its category, once the world is broken', async ({
+  sim,
+}, testInfo) => {
   test.setTimeout(15 * 60_000);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'rest-gate-'));
   try {
@@ -47,7 +53,10 @@ test('the gate is green on the default world and red, naming every breakage with
     await testInfo.attach('baseline run', { body: baseline.output, contentType: 'text/plain' });
     expect(baseline.code, 'the api project passes on the default world').toBe(0);
     const green = await runGate({ reportsDir: path.join(tmp, 'baseline') });
-    expect(green.rows.filter((r) => r.kind === 'DRIFT'), green.table).toEqual([]);
+    expect(
+      green.rows.filter((r) => r.kind === 'DRIFT'),
+      green.table,
+    ).toEqual([]);
     expect(green.ok, green.table).toBe(true);
     expect(green.total).toBeGreaterThan(150);
 
@@ -78,9 +87,13 @@ test('the gate is green on the default world and red, naming every breakage with
     const named = (fragment: string) => (r: { test: string }) => r.test.includes(`› ${fragment}`);
     const outcomeOf = (fragment: string) => drift.find(named(fragment))?.outcome;
     expect.soft(outcomeOf('member gets granted for read:jira-work on globex'), 'user removed from globex').toBe('site-not-authorized');
-    expect.soft(outcomeOf("member's accessible-resources lists exactly the expected sites"), 'user removed from globex (sites suite)').toBe('site-not-authorized');
+    expect
+      .soft(outcomeOf("member's accessible-resources lists exactly the expected sites"), 'user removed from globex (sites suite)')
+      .toBe('site-not-authorized');
     expect.soft(outcomeOf('admin gets granted for read:page:confluence on globex'), 'Confluence uninstalled').toBe('product-not-installed');
-    expect.soft(outcomeOf('admin gets granted for manage:jira-configuration on acme'), 'Jira permission downgraded').toBe('permission-denied');
+    expect
+      .soft(outcomeOf('admin gets granted for manage:jira-configuration on acme'), 'Jira permission downgraded')
+      .toBe('permission-denied');
     expect.soft(outcomeOf('siteadmin gets granted for read:jira-work on acme'), 'grant revoked').toBe('token-invalid');
     expect.soft(outcomeOf('admin gets granted for read:priority:jira on acme'), '5xx').toBe('server-error');
     expect.soft(outcomeOf('admin gets granted for read:comment:confluence on acme'), '410').toBe('endpoint-gone');

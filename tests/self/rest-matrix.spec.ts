@@ -13,7 +13,8 @@ const ACME = suite.exp.site('acme');
 const GLOBEX = suite.exp.site('globex');
 const CLIENT_ID = suite.config.app.clientId;
 const siteScoped = suite.catalog.scopes.filter((e) => e.siteScoped).map((e) => e.scope);
-const probed = (pred: (e: (typeof suite.catalog.scopes)[number]) => boolean) => suite.catalog.scopes.filter((e) => pred(e)).map((e) => e.scope);
+const probed = (pred: (e: (typeof suite.catalog.scopes)[number]) => boolean) =>
+  suite.catalog.scopes.filter((e) => pred(e)).map((e) => e.scope);
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -37,7 +38,10 @@ test('default world: every account, site and scope matches the expectations file
 });
 
 test.describe('breakages through the admin API', () => {
-  test('scope removed from the app and re-consented: manage:jira-webhook becomes scope-missing on every site, nothing else changes', async ({ sim, browser }, testInfo) => {
+  test('scope removed from the app and re-consented: manage:jira-webhook becomes scope-missing on every site, nothing else changes', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const scopes = suite.config.app.scopes.filter((s) => s !== 'manage:jira-webhook');
     await sim.admin.patchWorld({ apps: { [CLIENT_ID]: { scopes } } });
     const client = new RestClient({ baseUrl: sim.urls.api });
@@ -47,23 +51,43 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('granular scope removed while its classic alternative stays: read:status:jira is scope-missing, not granted', async ({ sim, browser }, testInfo) => {
+  test('granular scope removed while its classic alternative stays: read:status:jira is scope-missing, not granted', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const scopes = suite.config.app.scopes.filter((s) => s !== 'read:status:jira');
     await sim.admin.patchWorld({ apps: { [CLIENT_ID]: { scopes } } });
     const client = new RestClient({ baseUrl: sim.urls.api });
-    const list = await matrix(suite, proberFor(suite, client, 'admin', await consentRole(suite, sim, browser, 'admin', { scopes, sites: ['acme'] })));
+    const list = await matrix(
+      suite,
+      proberFor(suite, client, 'admin', await consentRole(suite, sim, browser, 'admin', { scopes, sites: ['acme'] })),
+    );
     await attachMatrix(testInfo, 'matrix admin', list);
-    expect(diff(suite, list.filter((c) => c.site !== 'globex'), cells('admin', ['acme'], ['read:status:jira'], 'scope-missing'))).toEqual([]);
+    expect(
+      diff(
+        suite,
+        list.filter((c) => c.site !== 'globex'),
+        cells('admin', ['acme'], ['read:status:jira'], 'scope-missing'),
+      ),
+    ).toEqual([]);
     await client.close();
   });
 
-  test('grant revoked by an admin: every probe of the account is token-invalid, the token response facts stay', async ({ sim, browser }, testInfo) => {
+  test('grant revoked by an admin: every probe of the account is token-invalid, the token response facts stay', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'member');
     await sim.admin.revokeGrant(suite.config.accounts.find((a) => a.role === 'member')?.email ?? '', CLIENT_ID);
     const client = new RestClient({ baseUrl: sim.urls.api });
     const list = await matrix(suite, proberFor(suite, client, 'member', tokens));
     await attachMatrix(testInfo, 'matrix member', list);
-    expect(diff(suite, list, { ...cells('member', ['acme', 'globex'], siteScoped, 'token-invalid'), ...cells('member', [undefined], ['read:me'], 'token-invalid') })).toEqual([]);
+    expect(
+      diff(suite, list, {
+        ...cells('member', ['acme', 'globex'], siteScoped, 'token-invalid'),
+        ...cells('member', [undefined], ['read:me'], 'token-invalid'),
+      }),
+    ).toEqual([]);
     await client.close();
   });
 
@@ -77,7 +101,10 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('Confluence uninstalled from globex: every probed Confluence scope on globex is product-not-installed', async ({ sim, browser }, testInfo) => {
+  test('Confluence uninstalled from globex: every probed Confluence scope on globex is product-not-installed', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'admin');
     await sim.admin.patchWorld({ sites: { [GLOBEX.cloudId]: { products: ['jira', 'jira-software'] } } });
     const client = new RestClient({ baseUrl: sim.urls.api });
@@ -88,7 +115,10 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('Jira permission downgraded from admin to user on acme: manage:jira-configuration there is permission-denied', async ({ sim, browser }, testInfo) => {
+  test('Jira permission downgraded from admin to user on acme: manage:jira-configuration there is permission-denied', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'admin');
     await sim.admin.patchWorld({ users: { 'org.admin@sim.example': { sites: { [ACME.cloudId]: { jira: 'user' } } } } });
     const client = new RestClient({ baseUrl: sim.urls.api });
@@ -98,9 +128,23 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('rate limit beyond the retry budget: the throttled probe is rate-limited with its retries recorded, the rest pass', async ({ sim, browser }, testInfo) => {
+  test('rate limit beyond the retry budget: the throttled probe is rate-limited with its retries recorded, the rest pass', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'admin');
-    await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/rest/api/3/status$', status: 429, count: 100, retryAfterSeconds: 1, rateLimitReason: 'jira-burst-based' }] });
+    await sim.admin.setFaults({
+      rules: [
+        {
+          role: 'api',
+          pathRegex: '/rest/api/3/status$',
+          status: 429,
+          count: 100,
+          retryAfterSeconds: 1,
+          rateLimitReason: 'jira-burst-based',
+        },
+      ],
+    });
     const client = new RestClient({ baseUrl: sim.urls.api, retry: { maxRetries: 2, budgetMs: 5_000, maxWaitMs: 2_000 } });
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
@@ -114,7 +158,10 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('a 429 within the retry budget is retried after Retry-After and the probe passes with the retry visible', async ({ sim, browser }) => {
+  test('a 429 within the retry budget is retried after Retry-After and the probe passes with the retry visible', async ({
+    sim,
+    browser,
+  }) => {
     const tokens = await consentRole(suite, sim, browser, 'admin', { sites: ['acme'] });
     await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/rest/api/3/status$', status: 429, count: 1, retryAfterSeconds: 1 }] });
     const client = new RestClient({ baseUrl: sim.urls.api });
@@ -139,7 +186,16 @@ test.describe('breakages through the admin API', () => {
 
   test('410 Gone on a v2 endpoint: the probe is endpoint-gone, the rest pass', async ({ sim, browser }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'admin');
-    await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/wiki/api/v2/footer-comments$', status: 410, body: { message: 'GoneException: This deprecated endpoint has been removed.' } }] });
+    await sim.admin.setFaults({
+      rules: [
+        {
+          role: 'api',
+          pathRegex: '/wiki/api/v2/footer-comments$',
+          status: 410,
+          body: { message: 'GoneException: This deprecated endpoint has been removed.' },
+        },
+      ],
+    });
     const client = new RestClient({ baseUrl: sim.urls.api });
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
@@ -147,7 +203,10 @@ test.describe('breakages through the admin API', () => {
     await client.close();
   });
 
-  test('unknown cloudId: every site-scoped probe there is site-not-authorized, the known sites pass', async ({ sim, browser }, testInfo) => {
+  test('unknown cloudId: every site-scoped probe there is site-not-authorized, the known sites pass', async ({
+    sim,
+    browser,
+  }, testInfo) => {
     const tokens = await consentRole(suite, sim, browser, 'admin');
     const ghost = { key: 'ghost', cloudId: randomUUID(), url: 'https://ghost-sim.atlassian.net' };
     const client = new RestClient({ baseUrl: sim.urls.api });
@@ -163,11 +222,19 @@ test.describe('breakages through the admin API', () => {
     const client = new RestClient({ baseUrl: sim.urls.api });
     // wait for the expiry the simulator decides, by asking it (no sleep)
     await expect
-      .poll(async () => (await client.request({ method: 'GET', path: '/oauth/token/accessible-resources', token: tokens.accessToken })).status, { timeout: 15_000 })
+      .poll(
+        async () => (await client.request({ method: 'GET', path: '/oauth/token/accessible-resources', token: tokens.accessToken })).status,
+        { timeout: 15_000 },
+      )
       .toBe(401);
     const list = await matrix(suite, proberFor(suite, client, 'siteadmin', tokens));
     await attachMatrix(testInfo, 'matrix siteadmin', list);
-    expect(diff(suite, list, { ...cells('siteadmin', ['acme', 'globex'], siteScoped, 'token-invalid'), ...cells('siteadmin', [undefined], ['read:me'], 'token-invalid') })).toEqual([]);
+    expect(
+      diff(suite, list, {
+        ...cells('siteadmin', ['acme', 'globex'], siteScoped, 'token-invalid'),
+        ...cells('siteadmin', [undefined], ['read:me'], 'token-invalid'),
+      }),
+    ).toEqual([]);
     await client.close();
   });
 });

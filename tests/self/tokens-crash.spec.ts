@@ -3,14 +3,15 @@
  * stored it. The next run either still has a working refresh token (Atlassian's 10-minute reuse leeway,
  * atlassian-oauth.md §3) or — when the leeway is over and the family is revoked — re-consents once, and says which.
  */
-import { scratchDir } from '../support/scratch.ts';
+
 import type { Browser } from '@playwright/test';
 import type { HarnessConfig } from '../../fixtures/core/config.ts';
-import { expect, test } from '../../fixtures/index.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { expect, test } from '../../fixtures/index.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 import { TokenStore } from '../../fixtures/tokens/store.ts';
 import { runTokenWorker } from '../../scripts/lib/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 const LOCK_STALE_MS = 5000;
 

@@ -3,15 +3,22 @@
  * re-consent once, then fail with the reason; a grant without offline_access fails as no-refresh-token at expiry;
  * rotation stores the newest refresh token (atlassian-oauth.md §3).
  */
-import { scratchDir } from '../support/scratch.ts';
+
 import type { Browser } from '@playwright/test';
 import type { HarnessConfig } from '../../fixtures/core/config.ts';
-import { expect, test } from '../../fixtures/index.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
-import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
+import { TokenStore } from '../../fixtures/tokens/store.ts';
+import { scratchDir } from '../support/scratch.ts';
 
-function provider(sim: SimHandle, config: HarnessConfig, browser: Browser, dir: string, over: { scopes?: string[]; leewayMs?: number } = {}) {
+function provider(
+  sim: SimHandle,
+  config: HarnessConfig,
+  browser: Browser,
+  dir: string,
+  over: { scopes?: string[]; leewayMs?: number } = {},
+) {
   const cfg = { ...config, app: { ...config.app, scopes: over.scopes ?? config.app.scopes } };
   return createTokenProvider({
     config: cfg,
@@ -65,14 +72,21 @@ test.describe('token lifecycle', () => {
     expect(p.stats().consents).toBe(2);
     expect(p.stats().events.map((e) => e.type)).toContain('reconsent-after-invalid-grant');
     await sim.admin.revokeGrant('member@sim.example', config.app.clientId);
-    const err = (await p.for('member').then(() => undefined, (e: unknown) => e)) as Error;
+    const err = (await p.for('member').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toMatchObject({ code: 'refresh-invalid-grant' });
     expect(err.message).toContain('rejected again after one re-consent');
     expect(err.message).toContain('Unknown or invalid refresh token');
     expect(p.stats().consents).toBe(2);
   });
 
-  test('a grant without offline_access has no refresh token and fails as no-refresh-token at expiry', async ({ sim, config, browser }, testInfo) => {
+  test('a grant without offline_access has no refresh token and fails as no-refresh-token at expiry', async ({
+    sim,
+    config,
+    browser,
+  }, testInfo) => {
     const dir = scratchDir(testInfo, 'auth');
     const p = provider(sim, config, browser, dir, { scopes: config.app.scopes.filter((s) => s !== 'offline_access'), leewayMs: 0 });
     const g = await p.grant('member');
@@ -83,7 +97,10 @@ test.describe('token lifecycle', () => {
     // age the stored record past its expiry instead of waiting an hour
     store.write({ ...rec, expiresAt: Date.now() - 1000 });
     p.forget();
-    const err = (await p.for('member').then(() => undefined, (e: unknown) => e)) as Error;
+    const err = (await p.for('member').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toMatchObject({ code: 'no-refresh-token' });
     expect(err.message).toContain('offline_access');
   });

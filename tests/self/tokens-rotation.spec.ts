@@ -3,12 +3,13 @@
  * seconds, a run several lifetimes long. Exactly one refresh per expiry (counted by the simulator), no 401s, no
  * reuse of a rotated refresh token, no family revocation (atlassian-oauth.md §3).
  */
-import { scratchDir } from '../support/scratch.ts';
+
 import { createHash } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
+import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 import { TokenStore } from '../../fixtures/tokens/store.ts';
 import { runTokenWorkers } from '../../scripts/lib/token-workers.ts';
-import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 test('4 workers sharing one store refresh exactly once per expiry with no 401s', async ({ sim, config, browser }, testInfo) => {
   test.setTimeout(120_000);
@@ -50,7 +51,17 @@ test('4 workers sharing one store refresh exactly once per expiry with no 401s',
   const distinctTokens = new Set([createHash('sha256').update(seedToken).digest('hex').slice(0, 12), ...reports.flatMap((r) => r.tokens)]);
   await testInfo.attach('rotation summary', {
     contentType: 'application/json',
-    body: JSON.stringify({ refreshesBySim, refreshesByWorkers, distinctTokens: distinctTokens.size, statuses: reports.map((r) => r.statuses), calls: reports.map((r) => r.calls) }, null, 2),
+    body: JSON.stringify(
+      {
+        refreshesBySim,
+        refreshesByWorkers,
+        distinctTokens: distinctTokens.size,
+        statuses: reports.map((r) => r.statuses),
+        calls: reports.map((r) => r.calls),
+      },
+      null,
+      2,
+    ),
   });
 
   for (const r of reports) {

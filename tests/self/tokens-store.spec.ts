@@ -2,10 +2,11 @@
  * Token store guarantees (issue 4): 0600 files in a 0700 folder, atomic replace, a corrupt or foreign file moved
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
-import { scratchDir } from '../support/scratch.ts';
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { expect, test } from '../../fixtures/index.ts';
 import { makeKey, type TokenRecord, TokenStore, TokenStoreError } from '../../fixtures/tokens/store.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 const key = makeKey('http://127.0.0.1:1234', 'Member@Sim.Example', 'sim-client-3lo', ['read:me', 'offline_access', 'read:me']);
 const rec = (over: Partial<TokenRecord> = {}): TokenRecord => ({
@@ -24,10 +25,19 @@ const rec = (over: Partial<TokenRecord> = {}): TokenRecord => ({
 
 test.describe('token store', () => {
   test('the key is origin, lower-cased email, client id and the sorted scope set', () => {
-    expect(key).toEqual({ origin: 'http://127.0.0.1:1234', email: 'member@sim.example', clientId: 'sim-client-3lo', scopes: ['offline_access', 'read:me'] });
+    expect(key).toEqual({
+      origin: 'http://127.0.0.1:1234',
+      email: 'member@sim.example',
+      clientId: 'sim-client-3lo',
+      scopes: ['offline_access', 'read:me'],
+    });
     const store = new TokenStore('/nonexistent');
-    expect(store.fileFor(key)).toBe(store.fileFor(makeKey('http://127.0.0.1:1234', 'member@sim.example', 'sim-client-3lo', ['read:me', 'offline_access'])));
-    expect(store.fileFor(key)).not.toBe(store.fileFor(makeKey('http://127.0.0.1:9999', 'member@sim.example', 'sim-client-3lo', ['read:me', 'offline_access'])));
+    expect(store.fileFor(key)).toBe(
+      store.fileFor(makeKey('http://127.0.0.1:1234', 'member@sim.example', 'sim-client-3lo', ['read:me', 'offline_access'])),
+    );
+    expect(store.fileFor(key)).not.toBe(
+      store.fileFor(makeKey('http://127.0.0.1:9999', 'member@sim.example', 'sim-client-3lo', ['read:me', 'offline_access'])),
+    );
   });
 
   test('records are written 0600 in a 0700 folder by rename, leaving no temp file', async ({}, testInfo) => {

@@ -30,7 +30,11 @@ function runSimExpectingFailure(args: string[]): Promise<{ code: number | null; 
 }
 
 async function adminCall(base: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${base}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -47,11 +51,14 @@ test.describe('simulator admin API and process', () => {
   });
 
   test('PATCH that breaks a cross-reference gets 400 naming the path; a valid PATCH merges', async ({ sim }) => {
-    const bad = await adminCall(sim.urls.admin, 'PATCH', '/world', { users: { 'member@sim.example': { sites: { 'c0ffee00-0000-4000-8000-000000000009': {} } } } });
+    const bad = await adminCall(sim.urls.admin, 'PATCH', '/world', {
+      users: { 'member@sim.example': { sites: { 'c0ffee00-0000-4000-8000-000000000009': {} } } },
+    });
     expect(bad).toEqual({
       status: 400,
       body: {
-        error: 'invalid world at users.member@sim.example.sites.c0ffee00-0000-4000-8000-000000000009: unknown site (no such cloudId in sites)',
+        error:
+          'invalid world at users.member@sim.example.sites.c0ffee00-0000-4000-8000-000000000009: unknown site (no such cloudId in sites)',
         path: 'users.member@sim.example.sites.c0ffee00-0000-4000-8000-000000000009',
       },
     });
@@ -62,7 +69,10 @@ test.describe('simulator admin API and process', () => {
   });
 
   test('reset restores the start world within its 5 ms budget', async ({ sim }) => {
-    await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: 5 }, sites: { [ACME]: { policy: { blockedApps: ['sim-client-3lo'] } } } });
+    await sim.admin.patchWorld({
+      settings: { accessTokenTtlSeconds: 5 },
+      sites: { [ACME]: { policy: { blockedApps: ['sim-client-3lo'] } } },
+    });
     const durations: number[] = [];
     for (let i = 0; i < 20; i++) {
       const res = await fetch(`${sim.urls.admin}/reset`, { method: 'POST' });
@@ -73,7 +83,10 @@ test.describe('simulator admin API and process', () => {
     const median = durations[10]!;
     test.info().annotations.push({ type: 'measured', description: `reset median ${median.toFixed(3)} ms server-side (20 runs)` });
     expect(median).toBeLessThan(5);
-    const w = await sim.admin.world<{ settings: { accessTokenTtlSeconds: number }; sites: Record<string, { policy: { blockedApps: string[] } }> }>();
+    const w = await sim.admin.world<{
+      settings: { accessTokenTtlSeconds: number };
+      sites: Record<string, { policy: { blockedApps: string[] } }>;
+    }>();
     expect(w.settings.accessTokenTtlSeconds).toBe(3600);
     expect(w.sites[ACME]!.policy.blockedApps).toEqual([]);
   });
@@ -84,7 +97,13 @@ test.describe('simulator admin API and process', () => {
     expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{16}$/);
     const un = await sim.admin.unrecognised();
     expect(un).toHaveLength(1);
-    expect(un[0]).toMatchObject({ host: 'auth.atlassian.com', method: 'POST', path: '/oauth/tokens-typo?x=1', status: 404, recognised: false });
+    expect(un[0]).toMatchObject({
+      host: 'auth.atlassian.com',
+      method: 'POST',
+      path: '/oauth/tokens-typo?x=1',
+      status: 404,
+      recognised: false,
+    });
   });
 
   test('the request log never contains a secret value (no canary marker anywhere)', async ({ sim }) => {
@@ -96,19 +115,38 @@ test.describe('simulator admin API and process', () => {
     });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     const redirectUri = 'http://127.0.0.1:65000/callback';
-    const q = new URLSearchParams({ client_id: 'sim-client-3lo', redirect_uri: redirectUri, scope: 'read:me offline_access', response_type: 'code', state: 'SIMCANARY-state' });
+    const q = new URLSearchParams({
+      client_id: 'sim-client-3lo',
+      redirect_uri: redirectUri,
+      scope: 'read:me offline_access',
+      response_type: 'code',
+      state: 'SIMCANARY-state',
+    });
     const authz = await fetch(`${sim.urls.auth}/authorize?${q}`, { redirect: 'manual', headers: { cookie } });
     const rid = new URL(authz.headers.get('location')!).searchParams.get('rid')!;
-    const consent = await fetch(`${sim.urls.auth}/consent`, { method: 'POST', redirect: 'manual', headers: { cookie }, body: new URLSearchParams({ rid, action: 'accept', site: ACME }) });
+    const consent = await fetch(`${sim.urls.auth}/consent`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ rid, action: 'accept', site: ACME }),
+    });
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     const tok = await fetch(`${sim.urls.auth}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'authorization_code', client_id: 'sim-client-3lo', client_secret: 'SIMCANARY-cs-3lo-8f2k1q', code, redirect_uri: redirectUri }),
+      body: JSON.stringify({
+        grant_type: 'authorization_code',
+        client_id: 'sim-client-3lo',
+        client_secret: 'SIMCANARY-cs-3lo-8f2k1q',
+        code,
+        redirect_uri: redirectUri,
+      }),
     });
     const tokens = (await tok.json()) as { access_token: string; refresh_token: string };
     expect(tok.status).toBe(200);
-    await fetch(`${sim.urls.api}/oauth/token/accessible-resources?access_token=${tokens.access_token}`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    await fetch(`${sim.urls.api}/oauth/token/accessible-resources?access_token=${tokens.access_token}`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     await fetch(`${sim.urls.auth}/nowhere?refresh_token=${tokens.refresh_token}&code=${code}&anything=${tokens.refresh_token}`);
     const log = JSON.stringify(await sim.admin.requests(0)) + JSON.stringify(await sim.admin.unrecognised());
     expect(log).toContain('/oauth/token');
@@ -118,8 +156,21 @@ test.describe('simulator admin API and process', () => {
   });
 
   test('a 429 fault carries Retry-After, X-RateLimit-* and RateLimit-Reason; everyNth and count shape it', async ({ sim }) => {
-    await sim.admin.setFaults({ rules: [{ role: 'auth', pathRegex: '^/oauth/token$', status: 429, everyNth: 2, count: 1, retryAfterSeconds: 7, rateLimitReason: 'jira-burst-based' }] });
-    const post = () => fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await sim.admin.setFaults({
+      rules: [
+        {
+          role: 'auth',
+          pathRegex: '^/oauth/token$',
+          status: 429,
+          everyNth: 2,
+          count: 1,
+          retryAfterSeconds: 7,
+          rateLimitReason: 'jira-burst-based',
+        },
+      ],
+    });
+    const post = () =>
+      fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const first = await post();
     expect(first.status).toBe(400); // 1st: not the Nth
     const second = await post();
@@ -157,7 +208,10 @@ test.describe('simulator admin API and process', () => {
 
   test('--world with an invalid file exits 2 naming the file and the path inside it', async ({}, testInfo) => {
     const file = testInfo.outputPath('bad-world.json');
-    writeFileSync(file, JSON.stringify({ org: { id: 'o', name: 'O' }, sites: { [ACME]: { name: 'x', url: 'nope', products: [] } }, users: {}, apps: {} }));
+    writeFileSync(
+      file,
+      JSON.stringify({ org: { id: 'o', name: 'O' }, sites: { [ACME]: { name: 'x', url: 'nope', products: [] } }, users: {}, apps: {} }),
+    );
     const r = await runSimExpectingFailure(['--port', '0', '--world', file]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -174,7 +228,9 @@ test.describe('simulator admin API and process', () => {
   });
 
   test('prints one ready line with the four host URLs, admin and canary, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulator', 'src', 'main.ts'), '--port', '0'], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulator', 'src', 'main.ts'), '--port', '0'], {
+      cwd: ROOT,
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -212,7 +268,13 @@ test.describe('simulator admin API and process', () => {
           req.on('error', reject);
           req.end();
         });
-      const q = new URLSearchParams({ client_id: 'sim-client-3lo', redirect_uri: 'http://127.0.0.1:1/callback', scope: 'read:me', response_type: 'code', state: 's' });
+      const q = new URLSearchParams({
+        client_id: 'sim-client-3lo',
+        redirect_uri: 'http://127.0.0.1:1/callback',
+        scope: 'read:me',
+        response_type: 'code',
+        state: 's',
+      });
       const authz = await get('auth.atlassian.com', `/authorize?${q}`);
       expect(authz.status).toBe(302);
       expect(authz.location).toMatch(/^https:\/\/id\.atlassian\.com\/login\?continue=https%3A%2F%2Fauth\.atlassian\.com%2Fauthorize/);

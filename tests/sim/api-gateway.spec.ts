@@ -3,8 +3,9 @@
  * revoked grants, token errors, rate-limit faults and API-token access (atlassian-oauth.md §4-§6; the simulator's
  * choices where the reference says "unknown" are in simulator/docs/rest.md).
  */
-import { expect, test } from '../../fixtures/index.ts';
+
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import { ACCOUNTS, ACME, APP, APP_SCOPES, api, basic, GLOBEX, oauthToken, SCOPE_MISMATCH, UNAUTHORIZED } from './helpers.ts';
 
 const jira = (cloudId: string, rest: string) => `/ex/jira/${cloudId}/rest/api/3${rest}`;
@@ -52,8 +53,14 @@ test.describe('grant and sites', () => {
     const list = res.body as Resource[];
     expect(list.map((r) => r.id).sort()).toEqual([ACME, GLOBEX]);
     const acme = list.find((r) => r.id === ACME)!;
-    expect(acme).toMatchObject({ name: 'acme-sim', url: 'https://acme-sim.atlassian.net', avatarUrl: expect.stringMatching(/^https:\/\//) });
-    expect(acme.scopes).toEqual(expect.arrayContaining(['read:me', 'read:jira-work', 'read:page:confluence', 'read:board-scope:jira-software']));
+    expect(acme).toMatchObject({
+      name: 'acme-sim',
+      url: 'https://acme-sim.atlassian.net',
+      avatarUrl: expect.stringMatching(/^https:\/\//),
+    });
+    expect(acme.scopes).toEqual(
+      expect.arrayContaining(['read:me', 'read:jira-work', 'read:page:confluence', 'read:board-scope:jira-software']),
+    );
     expect(acme.scopes).not.toContain('offline_access');
   });
 
@@ -100,7 +107,9 @@ test.describe('grant and sites', () => {
 });
 
 test.describe('products', () => {
-  test('an uninstalled product answers 404 naming it, before the scope check, and its scopes leave accessible-resources', async ({ sim }) => {
+  test('an uninstalled product answers 404 naming it, before the scope check, and its scopes leave accessible-resources', async ({
+    sim,
+  }) => {
     const token = await adminToken(sim, [ACME]);
     await sim.admin.patchWorld({ sites: { [ACME]: { products: ['jira', 'jira-software'] } } });
     const res = await api(sim, token, 'GET', wiki(ACME, '/api/v2/pages?limit=1'));
@@ -124,7 +133,11 @@ test.describe('products', () => {
 test.describe('scopes', () => {
   test('a granular bundle with one member missing is refused; the whole bundle is accepted', async ({ sim }) => {
     await sim.admin.patchWorld({ apps: { [APP.clientId]: { scopes: [...APP_SCOPES, ...ISSUE_BUNDLE] } } });
-    const partial = await oauthToken(sim, { account: ACCOUNTS.admin, scopes: ISSUE_BUNDLE.filter((s) => s !== 'read:issue.vote:jira'), sites: [ACME] });
+    const partial = await oauthToken(sim, {
+      account: ACCOUNTS.admin,
+      scopes: ISSUE_BUNDLE.filter((s) => s !== 'read:issue.vote:jira'),
+      sites: [ACME],
+    });
     const refused = await api(sim, partial, 'GET', jira(ACME, '/issue/DEMO-1'));
     expect(refused.status).toBe(401);
     expect(refused.body).toEqual(SCOPE_MISMATCH);
@@ -145,7 +158,11 @@ test.describe('scopes', () => {
   });
 
   test('the webhook list needs read:jira-work besides manage:jira-webhook', async ({ sim }) => {
-    const token = await oauthToken(sim, { account: ACCOUNTS.admin, scopes: APP_SCOPES.filter((s) => s !== 'read:jira-work'), sites: [ACME] });
+    const token = await oauthToken(sim, {
+      account: ACCOUNTS.admin,
+      scopes: APP_SCOPES.filter((s) => s !== 'read:jira-work'),
+      sites: [ACME],
+    });
     const res = await api(sim, token, 'GET', jira(ACME, '/webhook'));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(SCOPE_MISMATCH);
@@ -157,7 +174,10 @@ test.describe('product permissions', () => {
     const token = await memberToken(sim);
     const res = await api(sim, token, 'GET', jira(ACME, '/application-properties/advanced-settings'));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ errorMessages: ['You are not authorized to perform this operation. Administrator privileges are required.'], errors: {} });
+    expect(res.body).toEqual({
+      errorMessages: ['You are not authorized to perform this operation. Administrator privileges are required.'],
+      errors: {},
+    });
   });
 
   test('member gets the Confluence admin 403 on systemInfo even with the scope', async ({ sim }) => {
@@ -186,7 +206,11 @@ test.describe('product permissions', () => {
   });
 
   test('the scope check comes before the permission check: member without the scope gets 401, not 403', async ({ sim }) => {
-    const token = await oauthToken(sim, { account: ACCOUNTS.member, scopes: APP_SCOPES.filter((s) => s !== 'manage:jira-configuration'), sites: [ACME] });
+    const token = await oauthToken(sim, {
+      account: ACCOUNTS.member,
+      scopes: APP_SCOPES.filter((s) => s !== 'manage:jira-configuration'),
+      sites: [ACME],
+    });
     const res = await api(sim, token, 'GET', jira(ACME, '/application-properties/advanced-settings'));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(SCOPE_MISMATCH);
@@ -225,7 +249,9 @@ test.describe('tokens', () => {
 test.describe('rate limits and writes', () => {
   test('an injected 429 carries Retry-After, X-RateLimit-* and RateLimit-Reason plus atl-traceid', async ({ sim }) => {
     const token = await adminToken(sim, [ACME]);
-    await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/rest/api/3/', status: 429, retryAfterSeconds: 3, rateLimitReason: 'jira-burst-based', count: 1 }] });
+    await sim.admin.setFaults({
+      rules: [{ role: 'api', pathRegex: '/rest/api/3/', status: 429, retryAfterSeconds: 3, rateLimitReason: 'jira-burst-based', count: 1 }],
+    });
     const limited = await api(sim, token, 'GET', jira(ACME, '/project/search'));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
@@ -240,7 +266,9 @@ test.describe('rate limits and writes', () => {
 
   test('a valid create really creates the issue, readable through search and get', async ({ sim }) => {
     const token = await adminToken(sim, [ACME]);
-    const created = await api(sim, token, 'POST', jira(ACME, '/issue'), { fields: { project: { key: 'SBX' }, summary: 'Created by sim-api test', issuetype: { name: 'Task' } } });
+    const created = await api(sim, token, 'POST', jira(ACME, '/issue'), {
+      fields: { project: { key: 'SBX' }, summary: 'Created by sim-api test', issuetype: { name: 'Task' } },
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.body).toMatchObject({ key: 'SBX-2' });
     const got = await api(sim, token, 'GET', jira(ACME, '/issue/SBX-2?fields=summary,status'));
@@ -254,7 +282,10 @@ test.describe('rate limits and writes', () => {
     const token = await adminToken(sim, [ACME]);
     const unbounded = await api(sim, token, 'GET', jira(ACME, '/search/jql?jql=order%20by%20key'));
     expect(unbounded.status).toBe(400);
-    expect(unbounded.body).toEqual({ errorMessages: ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.'], errors: {} });
+    expect(unbounded.body).toEqual({
+      errorMessages: ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.'],
+      errors: {},
+    });
     const bad = await api(sim, token, 'GET', jira(ACME, `/search/jql?jql=${encodeURIComponent('nosuchfield = 1')}`));
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("Field 'nosuchfield' does not exist");

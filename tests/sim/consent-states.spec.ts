@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as OTPAuth from 'otpauth';
 import type { Page } from '@playwright/test';
+import * as OTPAuth from 'otpauth';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
-import { expect, test as base } from '../../fixtures/index.ts';
+import { test as base, expect } from '../../fixtures/index.ts';
 
 const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
 const REDIRECT = 'http://127.0.0.1:65000/callback';
@@ -19,7 +19,10 @@ const USERS = {
   mfa: { email: 'mfa.member@sim.example', password: 'SIMCANARY-pw-mfa' },
 };
 
-function authorizeUrl(sim: SimHandle, o: { clientId?: string; scopes?: string[]; redirectUri?: string; extra?: Record<string, string> } = {}): string {
+function authorizeUrl(
+  sim: SimHandle,
+  o: { clientId?: string; scopes?: string[]; redirectUri?: string; extra?: Record<string, string> } = {},
+): string {
   const q = new URLSearchParams({
     audience: 'api.atlassian.com',
     client_id: o.clientId ?? 'sim-client-3lo',
@@ -65,14 +68,21 @@ async function login(page: Page, user: { email: string; password: string }): Pro
 }
 
 test.describe('simulator login and consent pages', () => {
-  test('member consents on the site picker; Accept stays disabled until a site is chosen, then redirects with code and state', async ({ sim, page, callback }) => {
+  test('member consents on the site picker; Accept stays disabled until a site is chosen, then redirects with code and state', async ({
+    sim,
+    page,
+    callback,
+  }) => {
     await page.goto(authorizeUrl(sim, { redirectUri: callback.redirectUri }));
     await expect(page.locator('input#username')).toBeVisible();
     await login(page, USERS.member);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Harness Test App is requesting access to your Atlassian account.');
     const picker = page.getByLabel('Use app on');
     await expect(picker.locator('option')).toHaveText(['Choose a site', 'acme-sim.atlassian.net', 'globex-sim.atlassian.net']);
-    await expect(page.getByRole('list', { name: 'Permissions requested' }).getByRole('listitem')).toHaveText(['View active user profile', 'View Jira issue data']);
+    await expect(page.getByRole('list', { name: 'Permissions requested' }).getByRole('listitem')).toHaveText([
+      'View active user profile',
+      'View Jira issue data',
+    ]);
     const accept = page.getByRole('button', { name: 'Accept' });
     await expect(accept).toBeDisabled();
     await picker.selectOption({ label: 'acme-sim.atlassian.net' });
@@ -88,7 +98,9 @@ test.describe('simulator login and consent pages', () => {
     await page.goto(authorizeUrl(sim, { redirectUri: callback.redirectUri }));
     await login(page, USERS.member);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    expect((await callback.reached).search).toBe('?error=access_denied&error_description=User%20did%20not%20authorize%20the%20request&state=state-123');
+    expect((await callback.reached).search).toBe(
+      '?error=access_denied&error_description=User%20did%20not%20authorize%20the%20request&state=state-123',
+    );
   });
 
   test('member gets admin-must-authorize when user-installed apps are blocked', async ({ sim, page }) => {
@@ -162,7 +174,10 @@ test.describe('simulator login and consent pages', () => {
     await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0);
   });
 
-  test('an MCP client whose redirect URI is outside the admin domain list gets "Your admin has blocked this domain"', async ({ sim, page }) => {
+  test('an MCP client whose redirect URI is outside the admin domain list gets "Your admin has blocked this domain"', async ({
+    sim,
+    page,
+  }) => {
     await sim.admin.patchWorld({
       org: { mcp: { domains: ['https://app.example.com/**'] } },
       apps: {

@@ -38,7 +38,12 @@ class Jar {
 }
 
 function heading(html: string): string {
-  return /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1]?.replace(/<[^>]+>/g, '').trim() ?? '(no heading)';
+  return (
+    /<h1[^>]*>([\s\S]*?)<\/h1>/i
+      .exec(html)?.[1]
+      ?.replace(/<[^>]+>/g, '')
+      .trim() ?? '(no heading)'
+  );
 }
 
 export class TokenWalkError extends Error {}
@@ -63,7 +68,11 @@ export async function oauthToken(sim: SimHandle, req: TokenRequest): Promise<str
     prompt: 'consent',
   })}`;
   const go = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } });
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    });
     jar.take(res);
     return res;
   };
@@ -80,21 +89,35 @@ export async function oauthToken(sim: SimHandle, req: TokenRequest): Promise<str
     for (let step = 0; step < 8 && !code; step++) {
       res = await go(url);
       const location = res.headers.get('location');
-      if (res.status !== 302 || !location) throw new TokenWalkError(`token walk stopped at ${new URL(url).pathname}: HTTP ${res.status} "${heading(await res.text())}"`);
+      if (res.status !== 302 || !location)
+        throw new TokenWalkError(`token walk stopped at ${new URL(url).pathname}: HTTP ${res.status} "${heading(await res.text())}"`);
       const next = new URL(location, url);
       if (next.pathname === '/login') {
-        res = await go(`${sim.urls.id}/login`, form({ step: 'password', username: req.account.email, password: req.account.password, continue: next.searchParams.get('continue') ?? '' }));
+        res = await go(
+          `${sim.urls.id}/login`,
+          form({
+            step: 'password',
+            username: req.account.email,
+            password: req.account.password,
+            continue: next.searchParams.get('continue') ?? '',
+          }),
+        );
         const back = res.headers.get('location');
-        if (res.status !== 302 || !back) throw new TokenWalkError(`login failed for ${req.account.email}: HTTP ${res.status} "${heading(await res.text())}"`);
+        if (res.status !== 302 || !back)
+          throw new TokenWalkError(`login failed for ${req.account.email}: HTTP ${res.status} "${heading(await res.text())}"`);
         url = back;
       } else if (next.pathname === '/consent') {
         const rid = next.searchParams.get('rid') ?? '';
         res = await go(`${sim.urls.auth}/consent`, form({ rid, action: 'accept', site }));
         const cb = res.headers.get('location');
-        if (res.status !== 302 || !cb) throw new TokenWalkError(`consent refused for site ${site}: HTTP ${res.status} "${heading(await res.text())}"`);
+        if (res.status !== 302 || !cb)
+          throw new TokenWalkError(`consent refused for site ${site}: HTTP ${res.status} "${heading(await res.text())}"`);
         const c = new URL(cb);
         code = c.searchParams.get('code') ?? '';
-        if (!code) throw new TokenWalkError(`consent redirected without a code: error=${c.searchParams.get('error')} ${c.searchParams.get('error_description')}`);
+        if (!code)
+          throw new TokenWalkError(
+            `consent redirected without a code: error=${c.searchParams.get('error')} ${c.searchParams.get('error_description')}`,
+          );
       } else {
         url = next.toString();
       }
@@ -104,7 +127,13 @@ export async function oauthToken(sim: SimHandle, req: TokenRequest): Promise<str
   const tok = await fetch(`${sim.urls.auth}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'authorization_code', client_id: APP.clientId, client_secret: APP.clientSecret, code, redirect_uri: CALLBACK }),
+    body: JSON.stringify({
+      grant_type: 'authorization_code',
+      client_id: APP.clientId,
+      client_secret: APP.clientSecret,
+      code,
+      redirect_uri: CALLBACK,
+    }),
   });
   const body = (await tok.json()) as { access_token?: string; error?: string };
   if (tok.status !== 200 || !body.access_token) throw new TokenWalkError(`code exchange failed: HTTP ${tok.status} ${body.error ?? ''}`);

@@ -50,7 +50,9 @@ test.describe('protected-resource metadata', () => {
     const body = r.body as Record<string, unknown>;
     expect(body.resource).toBe(`${sim.urls.mcp}/v2/mcp`);
     expect(body.authorization_servers).toEqual([`${sim.urls.auth}/${TENANT}`]);
-    expect(body.scopes_supported).toEqual(expect.arrayContaining(['offline_access', 'read:jira-work', 'write:jira-work', 'read:page:confluence', 'search:confluence']));
+    expect(body.scopes_supported).toEqual(
+      expect.arrayContaining(['offline_access', 'read:jira-work', 'write:jira-work', 'read:page:confluence', 'search:confluence']),
+    );
   });
 });
 
@@ -106,7 +108,12 @@ test.describe('dynamic client registration', () => {
   for (const where of ['auth', 'mcp'] as const) {
     test(`${where} host registers a public client with 201 and still returns a client_secret`, async ({ sim }) => {
       const url = where === 'auth' ? `${sim.urls.auth}/${TENANT}/dcr/register` : `${sim.urls.mcp}/v1/register`;
-      const res = await register(url, { client_name: 'self-test', redirect_uris: ['http://127.0.0.1:9/callback'], token_endpoint_auth_method: 'none', scope: 'read:jira-work search:rovo:mcp' });
+      const res = await register(url, {
+        client_name: 'self-test',
+        redirect_uris: ['http://127.0.0.1:9/callback'],
+        token_endpoint_auth_method: 'none',
+        scope: 'read:jira-work search:rovo:mcp',
+      });
       expect(res.status).toBe(201);
       const body = (await res.json()) as Record<string, unknown>;
       expect(body.client_id).toMatch(/^sim-dcr-/);
@@ -147,8 +154,19 @@ test('/v1/authorize redirects to the auth host and /v1/token answers as the auth
   const a = await fetch(`${sim.urls.mcp}/v1/authorize?client_id=x&response_type=code&state=s`, { redirect: 'manual' });
   expect(a.status).toBe(302);
   expect(a.headers.get('location')).toBe(`${sim.urls.auth}/authorize?client_id=x&response_type=code&state=s`);
-  const body = JSON.stringify({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: 'http://127.0.0.1:9/cb', client_id: 'sim-client-3lo', client_secret: 'wrong' });
-  const viaMcp = await fetch(`${sim.urls.mcp}/v1/token`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body });
+  const body = JSON.stringify({
+    grant_type: 'authorization_code',
+    code: 'no-such-code',
+    redirect_uri: 'http://127.0.0.1:9/cb',
+    client_id: 'sim-client-3lo',
+    client_secret: 'wrong',
+  });
+  const viaMcp = await fetch(`${sim.urls.mcp}/v1/token`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   const direct = await fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   expect(viaMcp.status).toBe(direct.status);
   expect(viaMcp.status).toBeGreaterThanOrEqual(400);
@@ -156,11 +174,13 @@ test('/v1/authorize redirects to the auth host and /v1/token answers as the auth
   expect(viaMcp.headers.get('server')).toBe('AtlassianEdge');
 });
 
-
 async function sdkChain(sim: SimHandle, path: string) {
   const { provider, st } = memoryProvider('http://127.0.0.1:9/callback', { clientName: 'sdk-self-test', state: 'state-1' });
   const before = (await sim.admin.requests()).at(-1)?.seq ?? 0;
-  const result = await auth(provider, { serverUrl: new URL(sim.urls.mcp + path), resourceMetadataUrl: new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource${path}`) });
+  const result = await auth(provider, {
+    serverUrl: new URL(sim.urls.mcp + path),
+    resourceMetadataUrl: new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource${path}`),
+  });
   const log = (await sim.admin.requests(before)).map((e) => `${e.method} ${e.host} ${e.path.split('?')[0]} ${e.status}`);
   return { result, st, log };
 }

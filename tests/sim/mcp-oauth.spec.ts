@@ -60,13 +60,18 @@ async function consentCode(sim: SimHandle, q: Record<string, string>): Promise<s
   });
   expect(login.status, 'login').toBe(200);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const authz = await fetch(`${sim.urls.auth}/authorize?${new URLSearchParams({ response_type: 'code', state: 'st-1', prompt: 'consent', redirect_uri: REDIRECT, ...q })}`, {
-    redirect: 'manual',
-    headers: { cookie },
-  });
+  const authz = await fetch(
+    `${sim.urls.auth}/authorize?${new URLSearchParams({ response_type: 'code', state: 'st-1', prompt: 'consent', redirect_uri: REDIRECT, ...q })}`,
+    {
+      redirect: 'manual',
+      headers: { cookie },
+    },
+  );
   expect(authz.status, 'authorize').toBe(302);
   const consentUrl = new URL(authz.headers.get('location')!);
-  expect(consentUrl.pathname, `authorize went to ${consentUrl.pathname}${consentUrl.search.replace(/code=[^&]+/, 'code=*')}`).toBe('/consent');
+  expect(consentUrl.pathname, `authorize went to ${consentUrl.pathname}${consentUrl.search.replace(/code=[^&]+/, 'code=*')}`).toBe(
+    '/consent',
+  );
   const accept = await fetch(`${sim.urls.auth}/consent`, {
     method: 'POST',
     redirect: 'manual',
@@ -81,7 +86,11 @@ async function consentCode(sim: SimHandle, q: Record<string, string>): Promise<s
 }
 
 async function tokenRequest(sim: SimHandle, body: Record<string, string>): Promise<string> {
-  const res = await fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.urls.auth}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { access_token?: string; error?: string };
   expect(res.status, `token endpoint said ${json.error}`).toBe(200);
   return json.access_token!;
@@ -89,8 +98,18 @@ async function tokenRequest(sim: SimHandle, body: Record<string, string>): Promi
 
 /** a console OAuth 2.0 (3LO) app token, as the harness's own app gets it */
 async function console3loToken(sim: SimHandle): Promise<string> {
-  const code = await consentCode(sim, { client_id: APP_3LO.id, scope: 'read:me read:jira-work write:jira-work search:confluence read:page:confluence offline_access', audience: 'api.atlassian.com' });
-  return tokenRequest(sim, { grant_type: 'authorization_code', client_id: APP_3LO.id, client_secret: APP_3LO.secret, code, redirect_uri: REDIRECT });
+  const code = await consentCode(sim, {
+    client_id: APP_3LO.id,
+    scope: 'read:me read:jira-work write:jira-work search:confluence read:page:confluence offline_access',
+    audience: 'api.atlassian.com',
+  });
+  return tokenRequest(sim, {
+    grant_type: 'authorization_code',
+    client_id: APP_3LO.id,
+    client_secret: APP_3LO.secret,
+    code,
+    redirect_uri: REDIRECT,
+  });
 }
 
 /** an OAuth 2.1 MCP client: DCR at the tenant, PKCE S256, resource = the MCP endpoint */
@@ -105,13 +124,28 @@ async function mcpClientToken(sim: SimHandle, resourcePath = '/v2/mcp'): Promise
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const resource = sim.urls.mcp + resourcePath;
-  const code = await consentCode(sim, { client_id: clientId, scope: 'read:jira-work read:page:confluence offline_access', code_challenge: challenge, code_challenge_method: 'S256', resource });
-  const token = await tokenRequest(sim, { grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: REDIRECT, code_verifier: verifier, resource });
+  const code = await consentCode(sim, {
+    client_id: clientId,
+    scope: 'read:jira-work read:page:confluence offline_access',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    resource,
+  });
+  const token = await tokenRequest(sim, {
+    grant_type: 'authorization_code',
+    client_id: clientId,
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+    resource,
+  });
   return { token, clientId };
 }
 
 async function connect(sim: SimHandle, token: string, path = '/v1/mcp/authv2') {
-  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   const client = new Client({ name: 'sim-mcp-self', version: '0' });
   await client.connect(transport);
   return { client, transport };
@@ -155,7 +189,9 @@ test.describe('console 3LO app token (user story 2)', () => {
   test('with rejectConsole3loTokens off the same token gets the same issue REST returns', async ({ sim }) => {
     await sim.admin.patchWorld({ org: { mcp: { rejectConsole3loTokens: false } } });
     const token = await console3loToken(sim);
-    const rest = (await (await fetch(`${sim.urls.api}/ex/jira/${ACME}/rest/api/3/issue/DEMO-1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    const rest = (await (
+      await fetch(`${sim.urls.api}/ex/jira/${ACME}/rest/api/3/issue/DEMO-1`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
       id: string;
       key: string;
       self: string;
@@ -165,7 +201,12 @@ test.describe('console 3LO app token (user story 2)', () => {
     const r = await call(client, 'getJiraIssue', { cloudId: ACME, issueIdOrKey: 'DEMO-1' });
     expect(r.isError).toBe(false);
     const mcp = JSON.parse(r.text) as typeof rest;
-    expect({ id: mcp.id, key: mcp.key, self: mcp.self, summary: mcp.fields.summary }).toEqual({ id: rest.id, key: rest.key, self: rest.self, summary: rest.fields.summary });
+    expect({ id: mcp.id, key: mcp.key, self: mcp.self, summary: mcp.fields.summary }).toEqual({
+      id: rest.id,
+      key: rest.key,
+      self: rest.self,
+      summary: rest.fields.summary,
+    });
     await client.close();
   });
 });
@@ -179,10 +220,14 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
     const issue = await call(client, 'execute', { operation: 'getJiraIssue', arguments: { cloudId: ACME, issueIdOrKey: 'DEMO-1' } });
     expect(issue.isError, issue.text).toBe(false);
     expect((JSON.parse(issue.text) as { key: string }).key).toBe('DEMO-1');
-    const other = await call(client, 'execute', { operation: 'getJiraIssue', arguments: { cloudId: 'globex-sim.atlassian.net', issueIdOrKey: 'DEMO-1' } });
+    const other = await call(client, 'execute', {
+      operation: 'getJiraIssue',
+      arguments: { cloudId: 'globex-sim.atlassian.net', issueIdOrKey: 'DEMO-1' },
+    });
     expect(JSON.parse(other.text)).toEqual({
       error: true,
-      message: 'Cloud id "globex-sim.atlassian.net" is not one of the sites you can access. Call getAccessibleAtlassianResources to list them.',
+      message:
+        'Cloud id "globex-sim.atlassian.net" is not one of the sites you can access. Call getAccessibleAtlassianResources to list them.',
     });
     expect((await sim.admin.requests()).filter((e) => e.host === 'mcp.atlassian.com').every((e) => e.clientId === clientId)).toBe(true);
     await client.close();
@@ -198,7 +243,9 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
       body: '{}',
     });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${sim.urls.mcp}/.well-known/oauth-protected-resource/v1/mcp/authv2", error="invalid_token"`);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${sim.urls.mcp}/.well-known/oauth-protected-resource/v1/mcp/authv2", error="invalid_token"`,
+    );
     expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'The access token was revoked' });
     await client.close();
   });
@@ -213,10 +260,11 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
         body: '{}',
       }).then(async (r) => ({ status: r.status, body: await r.text() }));
     // the token's own 1-second lifetime is the condition waited for (polled, no sleep)
-    await expect.poll(post, { timeout: 5000, intervals: [250] }).toEqual({ status: 401, body: JSON.stringify({ error: 'invalid_token', error_description: 'The access token expired' }) });
+    await expect
+      .poll(post, { timeout: 5000, intervals: [250] })
+      .toEqual({ status: 401, body: JSON.stringify({ error: 'invalid_token', error_description: 'The access token expired' }) });
   });
 });
-
 
 test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize → consent → /v1/token → tool call', async ({ sim }) => {
   const { provider, st } = memoryProvider(REDIRECT, { clientName: 'sdk-v1-flow', scope: 'read:jira-work offline_access', state: 'st-sdk' });
@@ -232,11 +280,19 @@ test('the SDK completes the v1 chain: root AS → /v1/register → /v1/authorize
   const r = await call(client, 'getJiraIssue', { cloudId: ACME, issueIdOrKey: 'DEMO-1' });
   expect(r.isError, r.text).toBe(false);
   const log = (await sim.admin.requests()).map((e) => `${e.method} ${e.host} ${e.path.split('?')[0]} ${e.status}`);
-  expect(log).toEqual(expect.arrayContaining(['GET mcp.atlassian.com /.well-known/oauth-authorization-server 200', 'POST mcp.atlassian.com /v1/register 201', 'POST mcp.atlassian.com /v1/token 200']));
+  expect(log).toEqual(
+    expect.arrayContaining([
+      'GET mcp.atlassian.com /.well-known/oauth-authorization-server 200',
+      'POST mcp.atlassian.com /v1/register 201',
+      'POST mcp.atlassian.com /v1/token 200',
+    ]),
+  );
   await client.close();
 });
 
-test('the SDK completes the /v2/mcp chain: PRM → path-scoped AS → tenant DCR → auth /authorize → consent → token → tool call', async ({ sim }) => {
+test('the SDK completes the /v2/mcp chain: PRM → path-scoped AS → tenant DCR → auth /authorize → consent → token → tool call', async ({
+  sim,
+}) => {
   const { provider, st } = memoryProvider(REDIRECT, { clientName: 'sdk-v1-flow', scope: 'read:jira-work offline_access', state: 'st-sdk' });
   const serverUrl = new URL(`${sim.urls.mcp}/v2/mcp`);
   const resourceMetadataUrl = new URL(`${sim.urls.mcp}/.well-known/oauth-protected-resource/v2/mcp`);

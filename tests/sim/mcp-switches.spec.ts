@@ -23,7 +23,9 @@ const TEXT = {
 };
 
 async function connect(sim: SimHandle, authorization: string, path = '/v1/mcp') {
-  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), { requestInit: { headers: { Authorization: authorization } } });
+  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), {
+    requestInit: { headers: { Authorization: authorization } },
+  });
   const client = new Client({ name: 'sim-mcp-self', version: '0' });
   await client.connect(transport);
   return { client, transport };
@@ -71,7 +73,11 @@ test.describe('auth modes', () => {
   test('API token sent raw as Bearer is rejected with 401 (§2b: Basic is required)', async ({ sim }) => {
     const res = await fetch(`${sim.urls.mcp}/v1/mcp`, {
       method: 'POST',
-      headers: { authorization: 'Bearer ATATT3xSIMCANARY-member-scoped-token', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        authorization: 'Bearer ATATT3xSIMCANARY-member-scoped-token',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: '{}',
     });
     expect(res.status).toBe(401);
@@ -92,7 +98,10 @@ test.describe('auth modes', () => {
     const { client } = await connect(sim, MEMBER_UNSCOPED);
     // atlassian-mcp.md §2b [S19]
     expect(await toolNames(client)).toEqual(['getTeamworkGraphContext', 'getTeamworkGraphObject']);
-    const ctx = JSON.parse((await call(client, 'getTeamworkGraphContext', { cloudId: ACME })).text) as { user: { name: string }; objects: Array<{ id: string }> };
+    const ctx = JSON.parse((await call(client, 'getTeamworkGraphContext', { cloudId: ACME })).text) as {
+      user: { name: string };
+      objects: Array<{ id: string }>;
+    };
     expect(ctx.objects.length).toBeGreaterThan(0);
     await client.close();
   });
@@ -101,7 +110,9 @@ test.describe('auth modes', () => {
 test.describe('tool list filtering', () => {
   test('scopes decide the list: a read:jira-work-only token sees identity, Jira read tools and fetch', async ({ sim }) => {
     await sim.admin.patchWorld({
-      users: { 'member@sim.example': { apiTokens: [{ label: 'narrow', token: 'ATATT3xSIMCANARY-narrow-token', scopes: ['read:jira-work'] }] } },
+      users: {
+        'member@sim.example': { apiTokens: [{ label: 'narrow', token: 'ATATT3xSIMCANARY-narrow-token', scopes: ['read:jira-work'] }] },
+      },
     });
     const { client } = await connect(sim, basic('member@sim.example', 'ATATT3xSIMCANARY-narrow-token'));
     expect(await toolNames(client)).toEqual(
@@ -135,7 +146,18 @@ test.describe('tool list filtering', () => {
     expect(all).toContain('createJiraIssue');
     await sim.admin.patchWorld({ org: { mcp: { permissions: { read: true, write: false, search: true } } } });
     const now = await toolNames(client);
-    const writes = ['addCommentToJiraIssue', 'addWorklogToJiraIssue', 'createConfluenceFooterComment', 'createConfluenceInlineComment', 'createConfluencePage', 'createIssueLink', 'createJiraIssue', 'editJiraIssue', 'transitionJiraIssue', 'updateConfluencePage'];
+    const writes = [
+      'addCommentToJiraIssue',
+      'addWorklogToJiraIssue',
+      'createConfluenceFooterComment',
+      'createConfluenceInlineComment',
+      'createConfluencePage',
+      'createIssueLink',
+      'createJiraIssue',
+      'editJiraIssue',
+      'transitionJiraIssue',
+      'updateConfluencePage',
+    ];
     expect(all.filter((t) => !now.includes(t)).sort()).toEqual(writes);
     await client.close();
   });
@@ -212,7 +234,10 @@ test.describe('org switches answered as tool errors', () => {
   test('toolFault=app-not-installed fails writes only, reads still work', async ({ sim }) => {
     await sim.admin.patchWorld({ org: { mcp: { toolFault: 'app-not-installed' } } });
     const { client } = await connect(sim, MEMBER_SCOPED);
-    expectToolError(await call(client, 'addCommentToJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1', commentBody: 'x' }), '403 Forbidden — The app is not installed on this instance');
+    expectToolError(
+      await call(client, 'addCommentToJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1', commentBody: 'x' }),
+      '403 Forbidden — The app is not installed on this instance',
+    );
     expect((await call(client, 'getJiraIssue', { cloudId: ACME, issueIdOrKey: 'SBX-1' })).isError).toBe(false);
     await client.close();
   });
@@ -231,7 +256,11 @@ test.describe('burst limit', () => {
     };
     const responses = await Promise.all(
       [1, 2, 3, 4, 5].map((id) =>
-        fetch(`${sim.urls.mcp}/v1/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'atlassianUserInfo', arguments: {} } }) }),
+        fetch(`${sim.urls.mcp}/v1/mcp`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'atlassianUserInfo', arguments: {} } }),
+        }),
       ),
     );
     const limited = responses.filter((r) => r.status === 429);

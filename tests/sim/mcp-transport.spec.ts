@@ -25,7 +25,11 @@ async function connect(sim: SimHandle, path = '/v1/mcp', auth = MEMBER_BASIC) {
 }
 
 function rawPost(sim: SimHandle, path: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(sim.urls.mcp + path, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(body) });
+  return fetch(sim.urls.mcp + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 test.describe('unauthenticated requests', () => {
@@ -33,7 +37,9 @@ test.describe('unauthenticated requests', () => {
     const res = await rawPost(sim, '/v1/mcp', INIT);
     expect(res.status).toBe(401);
     // atlassian-mcp.md §1 [S25][S26]
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="OAuth", error="invalid_token", error_description="Missing or invalid access token"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="OAuth", error="invalid_token", error_description="Missing or invalid access token"',
+    );
     expect(res.headers.get('server')).toBe('AtlassianEdge');
     expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -43,7 +49,9 @@ test.describe('unauthenticated requests', () => {
       const res = await rawPost(sim, path, INIT);
       expect(res.status).toBe(401);
       // atlassian-mcp.md §1 [S27][S28]
-      expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${sim.urls.mcp}/.well-known/oauth-protected-resource${path}", error="invalid_token"`);
+      expect(res.headers.get('www-authenticate')).toBe(
+        `Bearer resource_metadata="${sim.urls.mcp}/.well-known/oauth-protected-resource${path}", error="invalid_token"`,
+      );
       expect(res.headers.get('server')).toBe('AtlassianEdge');
     });
   }
@@ -84,7 +92,12 @@ test.describe('sessions', () => {
     expect(res.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get('server')).toBe('AtlassianEdge');
     const text = await res.text();
-    const data = JSON.parse(text.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { result: { serverInfo: { name: string; version: string } } };
+    const data = JSON.parse(
+      text
+        .split('\n')
+        .find((l) => l.startsWith('data: '))!
+        .slice(6),
+    ) as { result: { serverInfo: { name: string; version: string } } };
     expect(data.result.serverInfo).toEqual({ name: 'atlassian-mcp-server', version: '1.1.3' });
   });
 
@@ -102,18 +115,32 @@ test.describe('sessions', () => {
   test('a request without a session id that is not initialize is a 400', async ({ sim }) => {
     const res = await rawPost(sim, '/v1/mcp', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: MEMBER_BASIC });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
+    expect(await res.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' },
+      id: null,
+    });
   });
 
   test('an unknown session id is a 404 "Session not found"', async ({ sim }) => {
-    const res = await rawPost(sim, '/v1/mcp', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: MEMBER_BASIC, 'mcp-session-id': '00000000-0000-4000-8000-000000000000' });
+    const res = await rawPost(
+      sim,
+      '/v1/mcp',
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { authorization: MEMBER_BASIC, 'mcp-session-id': '00000000-0000-4000-8000-000000000000' },
+    );
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
   });
 
   test('sessions are per endpoint: a /v1/mcp session id is unknown on /v2/mcp', async ({ sim }) => {
     const { client, transport } = await connect(sim, '/v1/mcp');
-    const res = await rawPost(sim, '/v2/mcp', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: MEMBER_BASIC, 'mcp-session-id': transport.sessionId! });
+    const res = await rawPost(
+      sim,
+      '/v2/mcp',
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { authorization: MEMBER_BASIC, 'mcp-session-id': transport.sessionId! },
+    );
     expect(res.status).toBe(404);
     await client.close();
   });
@@ -122,7 +149,12 @@ test.describe('sessions', () => {
     const { client, transport } = await connect(sim);
     const sid = transport.sessionId!;
     await transport.terminateSession();
-    const res = await rawPost(sim, '/v1/mcp', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: MEMBER_BASIC, 'mcp-session-id': sid });
+    const res = await rawPost(
+      sim,
+      '/v1/mcp',
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { authorization: MEMBER_BASIC, 'mcp-session-id': sid },
+    );
     expect(res.status).toBe(404);
     await client.close();
   });

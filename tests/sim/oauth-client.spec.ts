@@ -13,7 +13,10 @@ const CLIENT_ID = 'sim-client-3lo';
 const CLIENT_SECRET = 'SIMCANARY-cs-3lo-8f2k1q';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
-test('oauth4webapi completes authorize → consent → code exchange → refresh → reuse detection against the simulator', async ({ sim, page }) => {
+test('oauth4webapi completes authorize → consent → code exchange → refresh → reuse detection against the simulator', async ({
+  sim,
+  page,
+}) => {
   // the callback listener (inline: the app's redirect URI)
   let resolveCallback!: (u: URL) => void;
   const reached = new Promise<URL>((r) => {
@@ -68,17 +71,27 @@ test('oauth4webapi completes authorize → consent → code exchange → refresh
     expect(tokens.refresh_token).toBeTruthy();
 
     // the token works at the gateway
-    const resources = await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const resources = await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(resources.status).toBe(200);
     expect(((await resources.json()) as Array<{ id: string }>).map((r) => r.id)).toEqual(['a1c3e5f7-0000-4000-8000-000000000001']);
 
     // rotation
-    const r1 = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, insecure));
+    const r1 = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, insecure),
+    );
     expect(r1.refresh_token).toBeTruthy();
     expect(r1.refresh_token).not.toBe(tokens.refresh_token);
 
     // reuse of the rotated token inside the window → OK (fresh pair)
-    const within = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, insecure));
+    const within = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, insecure),
+    );
     expect(within.access_token).toBeTruthy();
     expect((await sim.admin.stats()).refreshReuseWithinWindow).toBe(1);
 

@@ -60,16 +60,32 @@ async function getCode(sim: SimHandle, o: CodeOptions = {}): Promise<string> {
 }
 
 async function token(sim: SimHandle, body: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${sim.urls.auth}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.urls.auth}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 function exchange(sim: SimHandle, code: string, over: Record<string, string> = {}) {
-  return token(sim, { grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, code, redirect_uri: REDIRECT, ...over });
+  return token(sim, {
+    grant_type: 'authorization_code',
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    code,
+    redirect_uri: REDIRECT,
+    ...over,
+  });
 }
 
 function refreshWith(sim: SimHandle, refreshToken: unknown) {
-  return token(sim, { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: String(refreshToken) });
+  return token(sim, {
+    grant_type: 'refresh_token',
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    refresh_token: String(refreshToken),
+  });
 }
 
 function jwtPayload(t: unknown): Record<string, unknown> {
@@ -84,7 +100,12 @@ test.describe('simulator token endpoint', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'read:me read:jira-work offline_access' });
     const p = jwtPayload(r.body.access_token);
-    expect(p).toMatchObject({ scope: 'read:me read:jira-work offline_access', aud: 'api.atlassian.com', client_id: CLIENT_ID, sub: '557058:00000000-0000-4000-8000-0000000000a3' });
+    expect(p).toMatchObject({
+      scope: 'read:me read:jira-work offline_access',
+      aud: 'api.atlassian.com',
+      client_id: CLIENT_ID,
+      sub: '557058:00000000-0000-4000-8000-0000000000a3',
+    });
     expect(Number(p.exp) - Number(p.iat)).toBe(3600);
     expect(String(r.body.access_token).split('.')[2]!.startsWith(sim.urls.canary)).toBe(true);
     expect(String(r.body.refresh_token)).toContain(sim.urls.canary);
@@ -102,7 +123,10 @@ test.describe('simulator token endpoint', () => {
 
   test('wrong or missing client_secret gets 401 access_denied Unauthorized', async ({ sim }) => {
     const code = await getCode(sim);
-    expect(await exchange(sim, code, { client_secret: 'SIMCANARY-wrong' })).toEqual({ status: 401, body: { error: 'access_denied', error_description: 'Unauthorized' } });
+    expect(await exchange(sim, code, { client_secret: 'SIMCANARY-wrong' })).toEqual({
+      status: 401,
+      body: { error: 'access_denied', error_description: 'Unauthorized' },
+    });
     const noSecret = await token(sim, { grant_type: 'authorization_code', client_id: CLIENT_ID, code, redirect_uri: REDIRECT });
     expect(noSecret).toEqual({ status: 401, body: { error: 'access_denied', error_description: 'Unauthorized' } });
     // the failed attempts did not burn the code
@@ -118,7 +142,9 @@ test.describe('simulator token endpoint', () => {
   });
 
   test('missing parameter gets 400 invalid_request naming it; unsupported grant_type gets 403', async ({ sim }) => {
-    expect(await token(sim, { grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: REDIRECT })).toEqual({
+    expect(
+      await token(sim, { grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: REDIRECT }),
+    ).toEqual({
       status: 400,
       body: { error: 'invalid_request', error_description: 'Missing required parameter: code' },
     });
@@ -188,7 +214,11 @@ test.describe('simulator token endpoint', () => {
     const p = jwtPayload(r.body.access_token);
     expect(Number(p.exp) - Number(p.iat)).toBe(1);
     const call = async () =>
-      (await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, { headers: { authorization: `Bearer ${String(r.body.access_token)}` } })).status;
+      (
+        await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, {
+          headers: { authorization: `Bearer ${String(r.body.access_token)}` },
+        })
+      ).status;
     await expect.poll(call, { timeout: 5000, intervals: [200] }).toBe(401);
   });
 

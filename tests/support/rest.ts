@@ -4,15 +4,15 @@
  * and the comparison "every cell matches the expectations file except exactly these".
  */
 import type { Browser, TestInfo } from '@playwright/test';
+import { runConsent } from '../../fixtures/consent/flow.ts';
+import type { TokenResponse } from '../../fixtures/consent/token-client.ts';
 import type { Category } from '../../fixtures/core/categories.ts';
 import { account, type HarnessConfig, loadConfig } from '../../fixtures/core/config.ts';
-import { runConsent } from '../../fixtures/consent/flow.ts';
-import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
-import type { TokenResponse } from '../../fixtures/consent/token-client.ts';
 import { redact, registerSecret } from '../../fixtures/core/redact.ts';
-import { cellKey, type MatrixCell, probeAccount, type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
-import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { cellKey, type MatrixCell, probeAccount, type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
+import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
+import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
 
 export interface Suite {
   config: HarnessConfig;
@@ -25,7 +25,12 @@ export function loadSuite(): Suite {
   const config = loadConfig();
   const catalog = loadCatalog();
   if (!config.expectationsFile) throw new Error('EXPECTATIONS_FILE is not set (.env.sim sets it to tests/expectations/sim-app.json)');
-  const exp = loadExpectations({ file: config.expectationsFile, catalog, roles: config.accounts.map((a) => a.role), requested: config.app.scopes });
+  const exp = loadExpectations({
+    file: config.expectationsFile,
+    catalog,
+    roles: config.accounts.map((a) => a.role),
+    requested: config.app.scopes,
+  });
   return { config, catalog, exp };
 }
 
@@ -91,7 +96,8 @@ export function diff(suite: Suite, cells: MatrixCell[], changed: Record<string, 
       out.push({ cell: key, expected, received: c.category, reason: c.reason });
     }
   }
-  for (const key of Object.keys(changed)) if (!seen.has(key)) out.push({ cell: key, expected: changed[key] as Category, received: 'unexpected', reason: 'cell was not probed' });
+  for (const key of Object.keys(changed))
+    if (!seen.has(key)) out.push({ cell: key, expected: changed[key] as Category, received: 'unexpected', reason: 'cell was not probed' });
   return out;
 }
 
@@ -104,6 +110,13 @@ export function cells(role: string, sites: Array<string | undefined>, scopes: st
 
 /** Attach the matrix to the test (redacted by attachEvidence's rules: no token ever reaches a cell). */
 export async function attachMatrix(testInfo: TestInfo, name: string, list: MatrixCell[]): Promise<void> {
-  const rows = list.map((c) => ({ cell: cellKey(c), category: c.category, reason: c.reason, status: c.evidence?.status, traceId: c.evidence?.traceId, retries: c.evidence?.retries }));
+  const rows = list.map((c) => ({
+    cell: cellKey(c),
+    category: c.category,
+    reason: c.reason,
+    status: c.evidence?.status,
+    traceId: c.evidence?.traceId,
+    retries: c.evidence?.retries,
+  }));
   await testInfo.attach(name, { body: Buffer.from(redact(JSON.stringify(rows, null, 2))), contentType: 'application/json' });
 }

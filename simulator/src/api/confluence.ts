@@ -49,7 +49,14 @@ const V2_REQUIRED: Record<string, string> = {
   body: 'body is required: {"representation":"storage","value":"…"}',
 };
 const v2Invalid = (issues: z.core.$ZodIssue[]) =>
-  invalidBody('', fieldErrors(issues.map((i) => (i.code === 'invalid_type' && i.path.length === 1 ? { ...i, message: V2_REQUIRED[String(i.path[0])] ?? i.message } : i))));
+  invalidBody(
+    '',
+    fieldErrors(
+      issues.map((i) =>
+        i.code === 'invalid_type' && i.path.length === 1 ? { ...i, message: V2_REQUIRED[String(i.path[0])] ?? i.message } : i,
+      ),
+    ),
+  );
 
 /** v2 cursor pagination: `limit` (1-250, default 25) and an opaque `cursor`. */
 const V2Paging = z.object({
@@ -57,7 +64,13 @@ const V2Paging = z.object({
   cursor: z.string().optional(),
 });
 
-function v2Page<T>(call: ProductCall, path: string, items: T[], q: z.infer<typeof V2Paging>, extra: URLSearchParams = new URLSearchParams()) {
+function v2Page<T>(
+  call: ProductCall,
+  path: string,
+  items: T[],
+  q: z.infer<typeof V2Paging>,
+  extra: URLSearchParams = new URLSearchParams(),
+) {
   const start = q.cursor ? Number(Buffer.from(q.cursor, 'base64url').toString('utf8')) : 0;
   if (!Number.isInteger(start) || start < 0) throw invalidBody('', { cursor: 'Invalid cursor' });
   const results = items.slice(start, start + q.limit);
@@ -87,7 +100,11 @@ function pageShape(call: ProductCall, p: Page, withBody: string | undefined): Re
     createdAt: CREATED,
     version: { createdAt: CREATED, message: '', number: p.version, minorEdit: false, authorId: p.authorAccountId },
     body,
-    _links: { webui: `/spaces/${spaceKey(call, p.spaceId)}/pages/${p.id}`, editui: `/pages/resumedraft.action?draftId=${p.id}`, tinyui: `/x/${p.id}` },
+    _links: {
+      webui: `/spaces/${spaceKey(call, p.spaceId)}/pages/${p.id}`,
+      editui: `/pages/resumedraft.action?draftId=${p.id}`,
+      tinyui: `/x/${p.id}`,
+    },
   };
 }
 
@@ -112,14 +129,29 @@ export function registerConfluence(router: Router): void {
 
 function registerV2(router: Router): void {
   // §6 read:page:confluence probe: GET /wiki/api/v2/pages?limit=1
-  const PagesQuery = V2Paging.extend({ 'space-id': z.string().optional(), title: z.string().optional(), 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() });
+  const PagesQuery = V2Paging.extend({
+    'space-id': z.string().optional(),
+    title: z.string().optional(),
+    'body-format': z.enum(['storage', 'atlas_doc_format']).optional(),
+  });
   productEndpoint(router, 'confPages', (call) => {
     const q = validateQuery(call.ctx, PagesQuery, v2Invalid);
     const spaceIds = q['space-id']?.split(',');
-    const pages = call.site.data.confluence.pages.filter((p) => (!spaceIds || spaceIds.includes(p.spaceId)) && (!q.title || p.title === q.title));
+    const pages = call.site.data.confluence.pages.filter(
+      (p) => (!spaceIds || spaceIds.includes(p.spaceId)) && (!q.title || p.title === q.title),
+    );
     const extra = new URLSearchParams();
     if (q['space-id']) extra.set('space-id', q['space-id']);
-    call.ctx.json(200, v2Page(call, 'pages', pages.map((p) => pageShape(call, p, q['body-format'])), q, extra));
+    call.ctx.json(
+      200,
+      v2Page(
+        call,
+        'pages',
+        pages.map((p) => pageShape(call, p, q['body-format'])),
+        q,
+        extra,
+      ),
+    );
   });
 
   productEndpoint(router, 'confPage', (call) => {
@@ -167,7 +199,10 @@ function registerV2(router: Router): void {
         webuiLink: `/pages/viewpageattachments.action?pageId=${p.id}`,
         downloadLink: `/download/attachments/${p.id}/${encodeURIComponent(a.title)}`,
         version: { createdAt: CREATED, message: '', number: 1, minorEdit: false, authorId: p.authorAccountId },
-        _links: { webui: `/pages/viewpageattachments.action?pageId=${p.id}`, download: `/download/attachments/${p.id}/${encodeURIComponent(a.title)}` },
+        _links: {
+          webui: `/pages/viewpageattachments.action?pageId=${p.id}`,
+          download: `/download/attachments/${p.id}/${encodeURIComponent(a.title)}`,
+        },
       })),
     );
     call.ctx.json(200, v2Page(call, 'attachments', atts, q));
@@ -239,7 +274,12 @@ function v1Content(call: ProductCall, p: Page): Record<string, unknown> {
     space: space ? { id: Number(space.id), key: space.key, name: space.name, type: space.type, status: 'current' } : undefined,
     version: { number: p.version, when: CREATED, minorEdit: false, by: { type: 'known', accountId: p.authorAccountId } },
     _links: { webui: `/spaces/${space?.key ?? ''}/pages/${p.id}`, self: `${wiki(call)}/rest/api/content/${p.id}`, tinyui: `/x/${p.id}` },
-    _expandable: { body: '', ancestors: '', children: `/rest/api/content/${p.id}/child`, restrictions: `/rest/api/content/${p.id}/restriction/byOperation` },
+    _expandable: {
+      body: '',
+      ancestors: '',
+      children: `/rest/api/content/${p.id}/child`,
+      restrictions: `/rest/api/content/${p.id}/restriction/byOperation`,
+    },
   };
 }
 
@@ -282,7 +322,14 @@ function registerV1(router: Router): void {
       _expandable: { content: `/rest/api/content/${p.id}` },
       _links: { self: `${wiki(call)}/rest/api/content/${p.id}/restriction/byOperation/${operation}` },
     });
-    call.ctx.json(200, { results: [op('read'), op('update')], start: 0, limit: 100, size: 2, restrictionsHash: `${p.id}-${p.version}`, _links: { base: siteWiki(call), context: '/wiki', self: `${wiki(call)}/rest/api/content/${p.id}/restriction` } });
+    call.ctx.json(200, {
+      results: [op('read'), op('update')],
+      start: 0,
+      limit: 100,
+      size: 2,
+      restrictionsHash: `${p.id}-${p.version}`,
+      _links: { base: siteWiki(call), context: '/wiki', self: `${wiki(call)}/rest/api/content/${p.id}/restriction` },
+    });
   });
 
   // §6 read:confluence-props probe
@@ -301,8 +348,11 @@ function registerV1(router: Router): void {
 
   // §6 search:confluence probe: /wiki/rest/api/search?cql=type=page&limit=1
   productEndpoint(router, 'confV1Search', (call) => {
-    const q = validateQuery(call.ctx, V1Paging.extend({ cql: z.string().trim().min(1, 'CQL query parameter is required but was empty') }), (issues) =>
-      invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: ${issues[0]?.message ?? 'invalid query'}`),
+    const q = validateQuery(
+      call.ctx,
+      V1Paging.extend({ cql: z.string().trim().min(1, 'CQL query parameter is required but was empty') }),
+      (issues) =>
+        invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: ${issues[0]?.message ?? 'invalid query'}`),
     );
     const started = Date.now();
     const pred = compileCql(q.cql);
@@ -313,7 +363,10 @@ function registerV1(router: Router): void {
       title: p.title,
       excerpt: p.body.replace(/<[^>]+>/g, '').slice(0, 120),
       url: `/spaces/${key(p.spaceId)}/pages/${p.id}`,
-      resultGlobalContainer: { title: call.site.data.confluence.spaces.find((s) => s.id === p.spaceId)?.name ?? '', displayUrl: `/spaces/${key(p.spaceId)}` },
+      resultGlobalContainer: {
+        title: call.site.data.confluence.spaces.find((s) => s.id === p.spaceId)?.name ?? '',
+        displayUrl: `/spaces/${key(p.spaceId)}`,
+      },
       entityType: 'content',
       iconCssClass: 'aui-icon content-type-page',
       lastModified: CREATED,
@@ -352,7 +405,12 @@ function registerV1(router: Router): void {
   // §6 read:confluence-groups probe
   productEndpoint(router, 'confV1Groups', (call) => {
     const q = validateQuery(call.ctx, V1Paging.extend({ limit: z.coerce.number().int().positive().max(1000).default(200) }), v1Invalid);
-    const groups = call.site.data.confluence.groups.map((g) => ({ type: 'group', name: g.name, id: g.id, _links: { self: `${wiki(call)}/rest/api/group/by-id?id=${g.id}` } }));
+    const groups = call.site.data.confluence.groups.map((g) => ({
+      type: 'group',
+      name: g.name,
+      id: g.id,
+      _links: { self: `${wiki(call)}/rest/api/group/by-id?id=${g.id}` },
+    }));
     call.ctx.json(200, v1Page(call, 'group', groups, q.start, q.limit));
   });
 
@@ -380,11 +438,21 @@ function registerV1(router: Router): void {
   productEndpoint(router, 'confV1CreateContent', async (call) => {
     const b = validate(CreateContent, (await readJson(call.ctx)) ?? {}, v1Invalid);
     const space = call.site.data.confluence.spaces.find((s) => s.key === b.space.key);
-    if (!space) throw invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not find space with key : ${b.space.key}`);
+    if (!space)
+      throw invalidBody(
+        `com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not find space with key : ${b.space.key}`,
+      );
     if (call.site.data.confluence.pages.some((p) => p.spaceId === space.id && p.title === b.title)) {
-      throw invalidBody('com.atlassian.confluence.api.service.exceptions.BadRequestException: A page with this title already exists: A page already exists with the same TITLE in this space');
+      throw invalidBody(
+        'com.atlassian.confluence.api.service.exceptions.BadRequestException: A page with this title already exists: A page already exists with the same TITLE in this space',
+      );
     }
-    const page = addPage(call, { spaceId: space.id, title: b.title, body: b.body.storage.value, parentId: b.ancestors?.[b.ancestors.length - 1]?.id ?? null });
+    const page = addPage(call, {
+      spaceId: space.id,
+      title: b.title,
+      body: b.body.storage.value,
+      parentId: b.ancestors?.[b.ancestors.length - 1]?.id ?? null,
+    });
     call.ctx.json(200, v1Content(call, page));
   });
 }

@@ -60,7 +60,14 @@ export const invalidBody = (message: string, fields: Record<string, string> = {}
 export const gone = () =>
   new ApiError('gone', 410, 'com.atlassian.confluence.api.service.exceptions.GoneException: This deprecated endpoint has been removed.');
 
-const GATEWAY_CODES: ReadonlySet<ApiErrorCode> = new Set(['token-missing', 'token-invalid', 'site-unknown', 'site-not-in-grant', 'product-not-installed', 'scope-mismatch']);
+const GATEWAY_CODES: ReadonlySet<ApiErrorCode> = new Set([
+  'token-missing',
+  'token-invalid',
+  'site-unknown',
+  'site-not-in-grant',
+  'product-not-installed',
+  'scope-mismatch',
+]);
 
 const V2_CODES: Record<number, { code: string; title: string }> = {
   400: { code: 'INVALID_REQUEST_PARAMETER', title: 'Invalid request parameter' },
@@ -79,7 +86,13 @@ export function errorBody(e: ApiError, style: ErrorStyle): unknown {
     case 'confluence-v1':
       return {
         statusCode: e.status,
-        data: { authorized: e.status !== 403, valid: e.status !== 400, allowedInReadOnlyMode: true, errors: Object.entries(e.fields).map(([k, v]) => ({ message: { key: k, args: [], translation: v } })), successful: false },
+        data: {
+          authorized: e.status !== 403,
+          valid: e.status !== 400,
+          allowedInReadOnlyMode: true,
+          errors: Object.entries(e.fields).map(([k, v]) => ({ message: { key: k, args: [], translation: v } })),
+          successful: false,
+        },
         message: e.message,
         reason: e.status === 410 ? 'Gone' : undefined,
       };

@@ -83,7 +83,15 @@ export function authenticate(ctx: Ctx): Principal {
       const user = w.users[v.info.email];
       if (user?.status !== 'active') throw tokenInvalid();
       ctx.note({ clientId: v.info.clientId, account: v.info.email, grant: v.info.grantId });
-      return { kind: 'oauth', email: v.info.email, user, scopes: new Set(v.info.scopes), cloudIds: v.info.cloudIds, clientId: v.info.clientId, grantId: v.info.grantId };
+      return {
+        kind: 'oauth',
+        email: v.info.email,
+        user,
+        scopes: new Set(v.info.scopes),
+        cloudIds: v.info.cloudIds,
+        clientId: v.info.clientId,
+        grantId: v.info.grantId,
+      };
     }
     // atlassian-mcp.md §2b: service-account API keys are sent as Bearer
     const s = verifyServiceKey(credential);

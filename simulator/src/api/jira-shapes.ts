@@ -87,7 +87,15 @@ export class JiraShapes {
   issueType(p: JiraProject | undefined, name: string): Record<string, unknown> {
     const t = p?.issueTypes.find((x) => x.name === name);
     const id = t?.id ?? String(10000 + stableIndex(name));
-    return { self: `${this.root}/rest/api/3/issuetype/${id}`, id, description: '', iconUrl: `${this.root}/images/icons/issuetypes/task.svg`, name, subtask: false, hierarchyLevel: 0 };
+    return {
+      self: `${this.root}/rest/api/3/issuetype/${id}`,
+      id,
+      description: '',
+      iconUrl: `${this.root}/images/icons/issuetypes/task.svg`,
+      name,
+      subtask: false,
+      hierarchyLevel: 0,
+    };
   }
 
   comment(c: JiraIssue['comments'][number], issueId: string): Record<string, unknown> {
@@ -111,24 +119,61 @@ export class JiraShapes {
       description: i.description === '' ? null : adf(i.description),
       status: this.status(i.status),
       issuetype: this.issueType(p, i.issueType),
-      project: p ? { self: `${this.root}/rest/api/3/project/${p.id}`, id: p.id, key: p.key, name: p.name, projectTypeKey: 'software', simplified: false, avatarUrls: this.avatarUrls(`project-${p.id}`) } : null,
+      project: p
+        ? {
+            self: `${this.root}/rest/api/3/project/${p.id}`,
+            id: p.id,
+            key: p.key,
+            name: p.name,
+            projectTypeKey: 'software',
+            simplified: false,
+            avatarUrls: this.avatarUrls(`project-${p.id}`),
+          }
+        : null,
       assignee: this.user(i.assigneeAccountId),
       reporter: this.user(i.reporterAccountId),
       creator: this.user(i.reporterAccountId),
-      priority: { self: `${this.root}/rest/api/3/priority/3`, iconUrl: `${this.root}/images/icons/priorities/medium.svg`, name: 'Medium', id: '3' },
+      priority: {
+        self: `${this.root}/rest/api/3/priority/3`,
+        iconUrl: `${this.root}/images/icons/priorities/medium.svg`,
+        name: 'Medium',
+        id: '3',
+      },
       labels: [],
       created: CREATED,
       updated: CREATED,
-      comment: { comments: i.comments.map((c) => this.comment(c, i.id)), self: `${this.root}/rest/api/3/issue/${i.id}/comment`, maxResults: i.comments.length, total: i.comments.length, startAt: 0 },
-      worklog: { startAt: 0, maxResults: 20, total: i.worklogs.length, worklogs: i.worklogs.map((w) => ({ id: w.id, timeSpent: w.timeSpent, started: w.started, issueId: i.id })) },
-      issuelinks: i.links.map((l) => ({ id: l.id, type: { name: l.type }, inwardIssue: { key: l.inwardKey }, outwardIssue: { key: l.outwardKey } })),
+      comment: {
+        comments: i.comments.map((c) => this.comment(c, i.id)),
+        self: `${this.root}/rest/api/3/issue/${i.id}/comment`,
+        maxResults: i.comments.length,
+        total: i.comments.length,
+        startAt: 0,
+      },
+      worklog: {
+        startAt: 0,
+        maxResults: 20,
+        total: i.worklogs.length,
+        worklogs: i.worklogs.map((w) => ({ id: w.id, timeSpent: w.timeSpent, started: w.started, issueId: i.id })),
+      },
+      issuelinks: i.links.map((l) => ({
+        id: l.id,
+        type: { name: l.type },
+        inwardIssue: { key: l.inwardKey },
+        outwardIssue: { key: l.outwardKey },
+      })),
     };
   }
 
   issue(i: JiraIssue, fields: (name: string) => boolean): Record<string, unknown> {
     const all = this.issueFields(i);
     const picked = Object.fromEntries(Object.entries(all).filter(([k]) => fields(k)));
-    return { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: i.id, self: `${this.root}/rest/api/3/issue/${i.id}`, key: i.key, fields: picked };
+    return {
+      expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+      id: i.id,
+      self: `${this.root}/rest/api/3/issue/${i.id}`,
+      key: i.key,
+      fields: picked,
+    };
   }
 
   board(p: JiraProject): Record<string, unknown> {
@@ -137,7 +182,15 @@ export class JiraShapes {
       self: `${this.root}/rest/agile/1.0/board/${p.boardId}`,
       name: `${p.key} board`,
       type: 'scrum',
-      location: { projectId: Number(p.id), displayName: `${p.name} (${p.key})`, projectName: p.name, projectKey: p.key, projectTypeKey: 'software', avatarURI: userAvatar(`project-${p.id}`), name: `${p.name} (${p.key})` },
+      location: {
+        projectId: Number(p.id),
+        displayName: `${p.name} (${p.key})`,
+        projectName: p.name,
+        projectKey: p.key,
+        projectTypeKey: 'software',
+        avatarURI: userAvatar(`project-${p.id}`),
+        name: `${p.name} (${p.key})`,
+      },
     };
   }
 }

@@ -81,16 +81,32 @@ export function registerJira(router: Router): void {
     const q = validateQuery(call.ctx, Paging, jiraInvalid());
     const s = shapes(call);
     const members = Object.values(world().users).filter((u) => u.sites[call.site.cloudId] !== undefined);
-    call.ctx.json(200, members.slice(q.startAt, q.startAt + q.maxResults).map((u) => s.user(u.accountId)));
+    call.ctx.json(
+      200,
+      members.slice(q.startAt, q.startAt + q.maxResults).map((u) => s.user(u.accountId)),
+    );
   });
 
   productEndpoint(router, 'jiraUserPicker', (call) => {
-    const q = validateQuery(call.ctx, z.object({ query: z.string().min(1), maxResults: z.coerce.number().int().positive().default(50) }), jiraInvalid({ query: "The 'query' parameter is required." }));
+    const q = validateQuery(
+      call.ctx,
+      z.object({ query: z.string().min(1), maxResults: z.coerce.number().int().positive().default(50) }),
+      jiraInvalid({ query: "The 'query' parameter is required." }),
+    );
     const s = shapes(call);
     const needle = q.query.toLowerCase();
-    const hits = Object.entries(world().users).filter(([email, u]) => u.sites[call.site.cloudId] !== undefined && (u.name.toLowerCase().includes(needle) || email.toLowerCase().startsWith(needle)));
+    const hits = Object.entries(world().users).filter(
+      ([email, u]) =>
+        u.sites[call.site.cloudId] !== undefined && (u.name.toLowerCase().includes(needle) || email.toLowerCase().startsWith(needle)),
+    );
     call.ctx.json(200, {
-      users: hits.slice(0, q.maxResults).map(([, u]) => ({ accountId: u.accountId, accountType: 'atlassian', html: u.name, displayName: u.name, avatarUrl: s.avatarUrls(u.accountId)['48x48'] })),
+      users: hits.slice(0, q.maxResults).map(([, u]) => ({
+        accountId: u.accountId,
+        accountType: 'atlassian',
+        html: u.name,
+        displayName: u.name,
+        avatarUrl: s.avatarUrls(u.accountId)['48x48'],
+      })),
       total: hits.length,
       header: `Showing ${Math.min(hits.length, q.maxResults)} of ${hits.length} matching users`,
     });
@@ -101,9 +117,17 @@ export function registerJira(router: Router): void {
     const q = validateQuery(call.ctx, Paging.extend({ query: z.string().optional() }), jiraInvalid());
     const s = shapes(call);
     const needle = q.query?.toLowerCase();
-    const projects = call.site.data.jira.projects.filter((p) => !needle || p.key.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle));
-    const body = page(projects.map((p) => s.project(p)), q.startAt, q.maxResults);
-    const next = body.isLast ? {} : { nextPage: `${s.root}/rest/api/3/project/search?startAt=${q.startAt + q.maxResults}&maxResults=${q.maxResults}` };
+    const projects = call.site.data.jira.projects.filter(
+      (p) => !needle || p.key.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle),
+    );
+    const body = page(
+      projects.map((p) => s.project(p)),
+      q.startAt,
+      q.maxResults,
+    );
+    const next = body.isLast
+      ? {}
+      : { nextPage: `${s.root}/rest/api/3/project/search?startAt=${q.startAt + q.maxResults}&maxResults=${q.maxResults}` };
     call.ctx.json(200, { self: `${s.root}/rest/api/3/project/search?startAt=${q.startAt}&maxResults=${q.maxResults}`, ...next, ...body });
   });
 
@@ -113,7 +137,14 @@ export function registerJira(router: Router): void {
     const colors = ['#d04437', '#f15C75', '#f79232', '#707070', '#999999'];
     call.ctx.json(
       200,
-      names.map((name, i) => ({ self: `${root}/rest/api/3/priority/${i + 1}`, statusColor: colors[i], description: `${name} priority`, iconUrl: `${root}/images/icons/priorities/${name.toLowerCase()}.svg`, name, id: String(i + 1) })),
+      names.map((name, i) => ({
+        self: `${root}/rest/api/3/priority/${i + 1}`,
+        statusColor: colors[i],
+        description: `${name} priority`,
+        iconUrl: `${root}/images/icons/priorities/${name.toLowerCase()}.svg`,
+        name,
+        id: String(i + 1),
+      })),
     );
   });
 
@@ -179,7 +210,9 @@ export function registerJira(router: Router): void {
     });
   };
   productEndpoint(router, 'jiraSearchJql', (call) => search(call, validateQuery(call.ctx, SearchQuery, jiraInvalid())));
-  productEndpoint(router, 'jiraSearchJqlPost', async (call) => search(call, validate(SearchQuery, (await readJson(call.ctx)) ?? {}, jiraInvalid())));
+  productEndpoint(router, 'jiraSearchJqlPost', async (call) =>
+    search(call, validate(SearchQuery, (await readJson(call.ctx)) ?? {}, jiraInvalid())),
+  );
 
   // §6 read:issue:jira bundle / read:jira-work
   productEndpoint(router, 'jiraIssue', (call) => {
@@ -187,7 +220,10 @@ export function registerJira(router: Router): void {
     const fields = call.ctx.query.get('fields');
     const requested = fields ? fields.split(',').map((f) => f.trim()) : ['*all'];
     const all = requested.includes('*all') || requested.includes('*navigable');
-    call.ctx.json(200, shapes(call).issue(i, (name) => all || requested.includes(name)));
+    call.ctx.json(
+      200,
+      shapes(call).issue(i, (name) => all || requested.includes(name)),
+    );
   });
 
   // §6 read:project:jira: "only GET needing it alone"
@@ -196,7 +232,8 @@ export function registerJira(router: Router): void {
     const errors: Record<string, string> = {};
     const taken = call.site.data.jira.projects.find((p) => p.key.toUpperCase() === q.key.toUpperCase());
     if (q.key === '') errors['projectKey'] = 'You must specify a unique project key, at least 2 characters long.';
-    else if (!/^[A-Z][A-Z0-9]{1,9}$/.test(q.key)) errors['projectKey'] = 'Project keys must start with an uppercase letter, followed by one or more uppercase alphanumeric characters.';
+    else if (!/^[A-Z][A-Z0-9]{1,9}$/.test(q.key))
+      errors['projectKey'] = 'Project keys must start with an uppercase letter, followed by one or more uppercase alphanumeric characters.';
     else if (taken) errors['projectKey'] = `Project '${taken.name}' uses this project key.`;
     // real Jira answers 200 with the ErrorCollection either way
     call.ctx.json(200, { errorMessages: [], errors });
@@ -213,7 +250,15 @@ export function registerJira(router: Router): void {
 
   // §6 manage:jira-configuration probe (admin)
   productEndpoint(router, 'jiraAdvancedSettings', ({ ctx }) => {
-    const prop = (key: string, name: string, value: string, type = 'string') => ({ id: key, key, value, name, desc: name, type, defaultValue: value });
+    const prop = (key: string, name: string, value: string, type = 'string') => ({
+      id: key,
+      key,
+      value,
+      name,
+      desc: name,
+      type,
+      defaultValue: value,
+    });
     ctx.json(200, [
       prop('jira.clone.prefix', 'The prefix added to the Summary field of cloned issues', 'CLONE -'),
       prop('jira.date.picker.java.format', 'Date picker Java format', 'd/MMM/yy'),
@@ -223,13 +268,38 @@ export function registerJira(router: Router): void {
   });
 
   productEndpoint(router, 'jiraApplicationRole', ({ ctx }) => {
-    ctx.json(200, [{ key: 'jira-software', groups: ['jira-software-users'], name: 'Jira Software', defaultGroups: ['jira-software-users'], selectedByDefault: false, defined: true, numberOfSeats: 10, remainingSeats: 5, userCount: 5, userCountDescription: 'users', hasUnlimitedSeats: false, platform: false }]);
+    ctx.json(200, [
+      {
+        key: 'jira-software',
+        groups: ['jira-software-users'],
+        name: 'Jira Software',
+        defaultGroups: ['jira-software-users'],
+        selectedByDefault: false,
+        defined: true,
+        numberOfSeats: 10,
+        remainingSeats: 5,
+        userCount: 5,
+        userCountDescription: 'users',
+        hasUnlimitedSeats: false,
+        platform: false,
+      },
+    ]);
   });
 
   // §6 manage:jira-webhook probe (dynamic webhooks registered by this app)
   productEndpoint(router, 'jiraWebhooks', (call) => {
-    const q = validateQuery(call.ctx, Paging.extend({ maxResults: z.coerce.number().int().positive().max(100).default(100) }), jiraInvalid());
-    const hooks = call.site.data.jira.webhooks.map((h) => ({ id: h.id, jqlFilter: 'project = DEMO', events: h.events, expirationDate: '2099-01-01T00:00:00.000+0000', url: h.url }));
+    const q = validateQuery(
+      call.ctx,
+      Paging.extend({ maxResults: z.coerce.number().int().positive().max(100).default(100) }),
+      jiraInvalid(),
+    );
+    const hooks = call.site.data.jira.webhooks.map((h) => ({
+      id: h.id,
+      jqlFilter: 'project = DEMO',
+      events: h.events,
+      expirationDate: '2099-01-01T00:00:00.000+0000',
+      url: h.url,
+    }));
     call.ctx.json(200, page(hooks, q.startAt, q.maxResults));
   });
 
@@ -238,7 +308,9 @@ export function registerJira(router: Router): void {
 }
 
 // ── writes (safe probes with an invalid body) ───────────────────────────────────────────────────────────────────
-const Ref = z.object({ id: z.string().optional(), key: z.string().optional(), name: z.string().optional() }).refine((r) => r.id || r.key || r.name, 'missing id');
+const Ref = z
+  .object({ id: z.string().optional(), key: z.string().optional(), name: z.string().optional() })
+  .refine((r) => r.id || r.key || r.name, 'missing id');
 const CreateIssueBody = z.object({
   fields: z.preprocess(
     (v) => v ?? {},
@@ -265,11 +337,22 @@ const EditIssueBody = z
   .superRefine((b, ctx) => {
     if (!b.fields && !b.update) ctx.addIssue({ code: 'custom', path: [], message: 'No fields or update operations were provided.' });
     for (const [k, v] of Object.entries(b.fields ?? {})) {
-      if (!EDITABLE.has(k)) ctx.addIssue({ code: 'custom', path: ['fields', k], message: `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.` });
-      else if (k === 'summary' && (typeof v !== 'string' || v.trim() === '')) ctx.addIssue({ code: 'custom', path: ['fields', k], message: 'You must specify a summary of the issue.' });
+      if (!EDITABLE.has(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', k],
+          message: `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`,
+        });
+      else if (k === 'summary' && (typeof v !== 'string' || v.trim() === ''))
+        ctx.addIssue({ code: 'custom', path: ['fields', k], message: 'You must specify a summary of the issue.' });
     }
     for (const k of Object.keys(b.update ?? {})) {
-      if (!EDITABLE.has(k)) ctx.addIssue({ code: 'custom', path: ['update', k], message: `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.` });
+      if (!EDITABLE.has(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['update', k],
+          message: `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`,
+        });
     }
   });
 
@@ -302,7 +385,8 @@ function registerJiraWrites(router: Router): void {
     const project = call.site.data.jira.projects.find((p) => p.key === f.project.key || p.id === f.project.id);
     if (!project) throw invalidBody('', { project: CREATE_MESSAGES.project });
     const typeName = f.issuetype.name ?? project.issueTypes.find((t) => t.id === f.issuetype.id)?.name;
-    if (!typeName || (project.issueTypes.length > 0 && !project.issueTypes.some((t) => t.name === typeName))) throw invalidBody('', { issuetype: 'The issue type selected is invalid.' });
+    if (!typeName || (project.issueTypes.length > 0 && !project.issueTypes.some((t) => t.name === typeName)))
+      throw invalidBody('', { issuetype: 'The issue type selected is invalid.' });
     const cloudId = call.site.cloudId;
     let created: JiraIssue | undefined;
     updateWorld((w) => {
@@ -361,7 +445,12 @@ function registerJiraWrites(router: Router): void {
       const d = siteData(w, cloudId);
       const i = d.jira.issues.find((x) => x.id === issue.id);
       if (!i) return;
-      made = { id: nextId(d.jira.issues.flatMap((x) => x.comments.map((c) => c.id))), authorAccountId: call.principal.user.accountId, body: text, created: new Date().toISOString().replace('Z', '+0000') };
+      made = {
+        id: nextId(d.jira.issues.flatMap((x) => x.comments.map((c) => c.id))),
+        authorAccountId: call.principal.user.accountId,
+        body: text,
+        created: new Date().toISOString().replace('Z', '+0000'),
+      };
       i.comments.push(made);
     });
     call.ctx.json(201, shapes(call).comment(made!, issue.id));
@@ -382,4 +471,3 @@ function registerAgile(router: Router): void {
     call.ctx.json(200, page(boards, q.startAt, q.maxResults));
   });
 }
-

@@ -21,7 +21,8 @@ function unquote(v: string): string {
 
 function list(v: string): string[] {
   const t = v.trim();
-  if (!t.startsWith('(') || !t.endsWith(')')) throw new JqlError(`Error in the JQL Query: expected a list in parentheses, found ${JSON.stringify(t)}.`);
+  if (!t.startsWith('(') || !t.endsWith(')'))
+    throw new JqlError(`Error in the JQL Query: expected a list in parentheses, found ${JSON.stringify(t)}.`);
   return t
     .slice(1, -1)
     .split(',')
@@ -62,7 +63,21 @@ function clause(src: string): Pred {
   const raw = m[3]!.trim();
   const value = (i: JiraIssue): string | null => field(name, i);
   // validate the field name once, eagerly, so a bad field fails even when no issue exists
-  value({ id: '', key: '', projectKey: '', summary: '', description: '', issueType: '', status: '', assigneeAccountId: null, reporterAccountId: null, comments: [], worklogs: [], links: [], remoteLinks: [] });
+  value({
+    id: '',
+    key: '',
+    projectKey: '',
+    summary: '',
+    description: '',
+    issueType: '',
+    status: '',
+    assigneeAccountId: null,
+    reporterAccountId: null,
+    comments: [],
+    worklogs: [],
+    links: [],
+    remoteLinks: [],
+  });
   const target = (me: string) => (raw.toLowerCase() === 'currentuser()' ? me : unquote(raw)).toLowerCase();
   switch (op) {
     case '=':

@@ -181,7 +181,10 @@ function consentPage(p: Pending, app: App, user: User, chosen?: string): string 
   const sites = userSites(user);
   const blocks = new Map(sites.map(([id, s]) => [id, siteBlock(app, p.clientId, user, id, s)]));
   const options = sites
-    .map(([id, s]) => `<option value="${esc(id)}" data-blocked="${blocks.get(id) ? 'true' : 'false'}"${id === chosen ? ' selected' : ''}>${esc(siteHost(s))}</option>`)
+    .map(
+      ([id, s]) =>
+        `<option value="${esc(id)}" data-blocked="${blocks.get(id) ? 'true' : 'false'}"${id === chosen ? ' selected' : ''}>${esc(siteHost(s))}</option>`,
+    )
     .join('\n');
   const messages = sites
     .map(([id]) => {
@@ -289,7 +292,9 @@ export function registerAuthorize(r: Router): void {
     if (b.action === 'cancel') {
       pending.delete(p.rid);
       // atlassian-oauth.md §1 (MCP flow [24]): Cancel → error=access_denied with this description
-      ctx.redirect(withParams(p.redirectUri, { error: 'access_denied', error_description: 'User did not authorize the request', state: p.state }));
+      ctx.redirect(
+        withParams(p.redirectUri, { error: 'access_denied', error_description: 'User did not authorize the request', state: p.state }),
+      );
       return;
     }
     if (!app) {
@@ -352,7 +357,8 @@ function handleAuthorize(ctx: Ctx, q: z.infer<typeof AuthorizeQuery>): void {
     ctx.html(400, somethingWentWrong('redirect_uri does not match a callback URL of the app'));
     return;
   }
-  const fail = (error: string, description: string) => ctx.redirect(withParams(q.redirect_uri, { error, error_description: description, state: q.state }));
+  const fail = (error: string, description: string) =>
+    ctx.redirect(withParams(q.redirect_uri, { error, error_description: description, state: q.state }));
   if (q.response_type !== 'code') {
     fail('unsupported_response_type', 'response_type must be code');
     return;

@@ -33,7 +33,13 @@ const CodeGrant = z.object({
   resource: z.string().optional(),
   ...Common,
 });
-const RefreshGrant = z.object({ grant_type: z.literal('refresh_token'), refresh_token: z.string().min(1), scope: z.string().optional(), resource: z.string().optional(), ...Common });
+const RefreshGrant = z.object({
+  grant_type: z.literal('refresh_token'),
+  refresh_token: z.string().min(1),
+  scope: z.string().optional(),
+  resource: z.string().optional(),
+  ...Common,
+});
 const AnyGrant = z.object({ grant_type: z.string().min(1) }).passthrough();
 
 function safeEq(a: string, b: string): boolean {
@@ -56,7 +62,11 @@ async function readBody(ctx: Ctx): Promise<Record<string, unknown> | undefined> 
   } catch {
     // fall through
   }
-  ctx.json(400, { error: 'invalid_request', error_description: 'The request body must be JSON (or application/x-www-form-urlencoded).' }, noStore());
+  ctx.json(
+    400,
+    { error: 'invalid_request', error_description: 'The request body must be JSON (or application/x-www-form-urlencoded).' },
+    noStore(),
+  );
   return undefined;
 }
 
@@ -74,7 +84,10 @@ function basicCredentials(ctx: Ctx): { id: string; secret: string } | undefined 
 }
 
 /** Authenticate the client. 3LO apps need their secret; MCP (public PKCE) clients need none, but a secret sent must match. */
-function authenticate(ctx: Ctx, body: { client_id?: string | undefined; client_secret?: string | undefined }): { clientId: string; app: App } | undefined {
+function authenticate(
+  ctx: Ctx,
+  body: { client_id?: string | undefined; client_secret?: string | undefined },
+): { clientId: string; app: App } | undefined {
   const basic = basicCredentials(ctx);
   const clientId = basic?.id ?? body.client_id;
   const secret = basic?.secret ?? body.client_secret;
@@ -148,7 +161,10 @@ function codeGrant(ctx: Ctx, body: unknown): void {
   }
   if (c.codeChallenge !== undefined || client.app.kind === 'mcp') {
     // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge
-    const ok = b.code_verifier !== undefined && c.codeChallenge !== undefined && createHash('sha256').update(b.code_verifier).digest('base64url') === c.codeChallenge;
+    const ok =
+      b.code_verifier !== undefined &&
+      c.codeChallenge !== undefined &&
+      createHash('sha256').update(b.code_verifier).digest('base64url') === c.codeChallenge;
     if (!ok) {
       ctx.json(403, { error: 'invalid_grant', error_description: 'Failed to verify code verifier' }, noStore());
       return;

@@ -130,7 +130,12 @@ function loggedIn(ctx: Ctx, email: string, cont: string | undefined): void {
 const LoginQuery = z.object({ continue: z.string().optional() }).passthrough();
 const LoginPost = z.discriminatedUnion('step', [
   z.object({ step: z.literal('username'), continue: z.string().default(''), username: z.string().default('') }),
-  z.object({ step: z.literal('password'), continue: z.string().default(''), username: z.string().default(''), password: z.string().default('') }),
+  z.object({
+    step: z.literal('password'),
+    continue: z.string().default(''),
+    username: z.string().default(''),
+    password: z.string().default(''),
+  }),
 ]);
 const MfaPost = z.object({ ticket: z.string().min(1), otp: z.string().default('') });
 

@@ -3,8 +3,9 @@
  * "v2": a small primary set plus discover / execute / getToolDescription for the rest). Adding a tool = one entry in
  * tools/*.ts.
  */
-import { CONFLUENCE_TOOLS } from './tools/confluence.ts';
+
 import type { ToolSpec } from './tools/common.ts';
+import { CONFLUENCE_TOOLS } from './tools/confluence.ts';
 import { JIRA_TOOLS } from './tools/jira.ts';
 import { PLATFORM_TOOLS } from './tools/platform.ts';
 

@@ -19,8 +19,8 @@
  *   POST /<tenant>/dcr/register                              → DCR [S35]; a client_secret even for auth method none [S36]
  */
 import { z } from 'zod';
-import type { Ctx, Router } from '../http.ts';
 import { handleToken } from '../auth/token.ts';
+import type { Ctx, Router } from '../http.ts';
 import { registerDynamicClient, world } from '../state.ts';
 import { ENDPOINT_PATHS } from './principal.ts';
 
@@ -152,7 +152,9 @@ export function registerDiscovery(mcp: Router, auth: Router): void {
   mcp.route(
     'GET',
     '/.well-known/oauth-protected-resource/v1/mcp/authv2',
-    edge((ctx) => ctx.json(200, { resource: `${ctx.bases.mcp}${ENDPOINT_PATHS.authv2}`, authorization_servers: [`${ctx.bases.auth}/${MCP_TENANT}`] })),
+    edge((ctx) =>
+      ctx.json(200, { resource: `${ctx.bases.mcp}${ENDPOINT_PATHS.authv2}`, authorization_servers: [`${ctx.bases.auth}/${MCP_TENANT}`] }),
+    ),
   );
   mcp.route(
     'GET',
@@ -167,9 +169,17 @@ export function registerDiscovery(mcp: Router, auth: Router): void {
     ),
   );
   // ---- mcp host: v1 root AS, versioned OAuth endpoints, unversioned 404s
-  mcp.route('GET', '/.well-known/oauth-authorization-server', edge((ctx) => ctx.json(200, v1RootAs(ctx))));
+  mcp.route(
+    'GET',
+    '/.well-known/oauth-authorization-server',
+    edge((ctx) => ctx.json(200, v1RootAs(ctx))),
+  );
   mcp.route('POST', '/v1/register', edge(dcr));
-  mcp.route('GET', '/v1/authorize', edge((ctx) => ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302)));
+  mcp.route(
+    'GET',
+    '/v1/authorize',
+    edge((ctx) => ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302)),
+  );
   // forwarded in-process: the SDK's token request does not follow redirects ("HTTP 307: Redirect … not followed")
   mcp.route('POST', '/v1/token', edge(handleToken));
   for (const p of ['/authorize', '/token', '/register']) mcp.route('*', p, edge(notFound));

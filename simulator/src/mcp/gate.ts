@@ -39,7 +39,8 @@ export function blockedBy(spec: ToolSpec, p: Principal, ip: string): string | nu
   if (!m.enabled) return TEXT.serverDisabled;
   if (m.ipAllowlist !== null && !m.ipAllowlist.includes(ip)) return TEXT.ipBlocked;
   if (p.via !== 'oauth' && !m.apiTokenAuth) return TEXT.apiTokenDisabled;
-  if (p.via === 'oauth' && p.appKind === '3lo' && m.rejectConsole3loTokens) return spec.name === 'search' ? TEXT.connectionSettings : TEXT.trouble;
+  if (p.via === 'oauth' && p.appKind === '3lo' && m.rejectConsole3loTokens)
+    return spec.name === 'search' ? TEXT.connectionSettings : TEXT.trouble;
   switch (m.toolFault) {
     case 'trouble':
       return TEXT.trouble;

@@ -13,11 +13,24 @@ import { clearConfluenceSideTables } from './tools/confluence.ts';
 export function registerMcp(routers: { mcp: Router; auth: Router }): void {
   const { mcp, auth } = routers;
   for (const endpoint of Object.keys(ENDPOINT_PATHS) as Endpoint[]) {
-    for (const method of ['POST', 'GET', 'DELETE']) mcp.route(method, ENDPOINT_PATHS[endpoint], edge((ctx) => handleMcp(ctx, endpoint)));
+    for (const method of ['POST', 'GET', 'DELETE'])
+      mcp.route(
+        method,
+        ENDPOINT_PATHS[endpoint],
+        edge((ctx) => handleMcp(ctx, endpoint)),
+      );
   }
   // §1: the retired SSE endpoint — POST answers "HTTP 404: Missing sessionId parameter" [S24]; GET is gone too (simulator choice)
-  mcp.route('POST', '/v1/sse', edge((ctx) => ctx.text(404, 'Missing sessionId parameter')));
-  mcp.route('GET', '/v1/sse', edge((ctx) => ctx.text(404, 'Not Found')));
+  mcp.route(
+    'POST',
+    '/v1/sse',
+    edge((ctx) => ctx.text(404, 'Missing sessionId parameter')),
+  );
+  mcp.route(
+    'GET',
+    '/v1/sse',
+    edge((ctx) => ctx.text(404, 'Not Found')),
+  );
   registerDiscovery(mcp, auth);
   onReset(() => {
     dropAllSessions();

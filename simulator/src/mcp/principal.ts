@@ -39,9 +39,7 @@ export interface Principal {
   key: string;
 }
 
-export type AuthOutcome =
-  | { ok: true; principal: Principal }
-  | { ok: false; description: string };
+export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; description: string };
 
 function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 32);
@@ -79,7 +77,14 @@ export function authenticate(ctx: Ctx): AuthOutcome {
     if (s.ok) {
       return {
         ok: true,
-        principal: { via: 'service-key', email: s.email, accountId: accountIdOf(s.email), scopes: s.scopes, cloudIds: null, key: hash(`key:${bearer}`) },
+        principal: {
+          via: 'service-key',
+          email: s.email,
+          accountId: accountIdOf(s.email),
+          scopes: s.scopes,
+          cloudIds: null,
+          key: hash(`key:${bearer}`),
+        },
       };
     }
     return { ok: false, description: 'Missing or invalid access token' };
@@ -95,7 +100,14 @@ export function authenticate(ctx: Ctx): AuthOutcome {
       if (t.ok) {
         return {
           ok: true,
-          principal: { via: 'api-token', email: t.email, accountId: accountIdOf(t.email), scopes: t.scopes, cloudIds: null, key: hash(`basic:${decoded}`) },
+          principal: {
+            via: 'api-token',
+            email: t.email,
+            accountId: accountIdOf(t.email),
+            scopes: t.scopes,
+            cloudIds: null,
+            key: hash(`basic:${decoded}`),
+          },
         };
       }
     }

@@ -32,7 +32,12 @@ export interface RequestEnv {
 export const SERVER_INFO = { name: 'atlassian-mcp-server', version: '1.1.3' } as const;
 
 export function authInfoFor(env: RequestEnv): AuthInfo {
-  return { token: env.principal.key, clientId: env.principal.clientId ?? env.principal.email, scopes: env.principal.scopes ?? [], extra: { env } };
+  return {
+    token: env.principal.key,
+    clientId: env.principal.clientId ?? env.principal.email,
+    scopes: env.principal.scopes ?? [],
+    extra: { env },
+  };
 }
 
 function envOf(extra: { authInfo?: AuthInfo; sessionId?: string }): { renv: RequestEnv; tenv: ToolEnv } {
@@ -57,7 +62,17 @@ export async function runTool(spec: ToolSpec, args: Record<string, unknown>, ren
   }
 }
 
-const META_SPEC = (name: string): ToolSpec => ({ name, title: name, description: '', group: null, product: 'platform', scopes: [], unscoped: true, input: {}, run: () => null });
+const META_SPEC = (name: string): ToolSpec => ({
+  name,
+  title: name,
+  description: '',
+  group: null,
+  product: 'platform',
+  scopes: [],
+  unscoped: true,
+  input: {},
+  run: () => null,
+});
 
 function describeTool(spec: ToolSpec): Record<string, unknown> {
   return {
@@ -80,7 +95,12 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
   const add = (spec: ToolSpec) =>
     server.registerTool(
       spec.name,
-      { title: spec.title, description: spec.description, inputSchema: spec.input, annotations: { title: spec.title, readOnlyHint: spec.group !== 'write', openWorldHint: true } },
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.input,
+        annotations: { title: spec.title, readOnlyHint: spec.group !== 'write', openWorldHint: true },
+      },
       async (args: Record<string, unknown>, extra) => {
         const { renv, tenv } = envOf(extra);
         return runTool(spec, args, renv, tenv);
@@ -93,7 +113,11 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
 
   if (mode === 'v2') {
     const hidden = (p: Principal) => V1_TOOLS.filter((t) => !V2_PRIMARY.includes(t.name) && isVisible(t, p));
-    const meta = async (name: string, extra: { authInfo?: AuthInfo; sessionId?: string }, body: (renv: RequestEnv, tenv: ToolEnv) => unknown | Promise<unknown>) => {
+    const meta = async (
+      name: string,
+      extra: { authInfo?: AuthInfo; sessionId?: string },
+      body: (renv: RequestEnv, tenv: ToolEnv) => unknown | Promise<unknown>,
+    ) => {
       const { renv, tenv } = envOf(extra);
       return runTool({ ...META_SPEC(name), run: () => body(renv, tenv) }, {}, renv, tenv);
     };
@@ -108,8 +132,12 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
       async (a, extra) =>
         meta('discover', extra, (renv) => {
           const q = a.query?.toLowerCase();
-          const ops = hidden(renv.principal).filter((t) => (!a.product || t.product === a.product) && (!q || `${t.name} ${t.description}`.toLowerCase().includes(q)));
-          return { operations: ops.map((t) => ({ name: t.name, description: t.description, readOnly: t.group !== 'write', product: t.product })) };
+          const ops = hidden(renv.principal).filter(
+            (t) => (!a.product || t.product === a.product) && (!q || `${t.name} ${t.description}`.toLowerCase().includes(q)),
+          );
+          return {
+            operations: ops.map((t) => ({ name: t.name, description: t.description, readOnly: t.group !== 'write', product: t.product })),
+          };
         }),
     );
     server.registerTool(
@@ -138,11 +166,32 @@ export function buildServer(mode: Mode): { server: McpServer; sync(p: Principal)
       async (a, extra) => {
         const { renv, tenv } = envOf(extra);
         const spec = BY_NAME.get(a.operation);
-        if (!spec || !isVisible(spec, renv.principal)) return runTool({ ...META_SPEC('execute'), run: () => { throw new ToolError(`Operation ${a.operation} not found`); } }, {}, renv, tenv);
+        if (!spec || !isVisible(spec, renv.principal))
+          return runTool(
+            {
+              ...META_SPEC('execute'),
+              run: () => {
+                throw new ToolError(`Operation ${a.operation} not found`);
+              },
+            },
+            {},
+            renv,
+            tenv,
+          );
         const parsed = z.object(spec.input).safeParse(a.arguments ?? {});
         if (!parsed.success) {
           const i = parsed.error.issues[0]!;
-          return runTool({ ...spec, run: () => { throw new ToolError(`Input validation error: ${i.path.join('.') || '(arguments)'}: ${i.message}`); } }, {}, renv, tenv);
+          return runTool(
+            {
+              ...spec,
+              run: () => {
+                throw new ToolError(`Input validation error: ${i.path.join('.') || '(arguments)'}: ${i.message}`);
+              },
+            },
+            {},
+            renv,
+            tenv,
+          );
         }
         return runTool(spec, parsed.data as Record<string, unknown>, renv, tenv);
       },

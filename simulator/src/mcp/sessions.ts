@@ -52,7 +52,9 @@ function rpcError(ctx: Ctx, status: number, code: number, message: string, id: u
 
 function toolCallIds(body: unknown): unknown[] {
   const msgs = Array.isArray(body) ? body : [body];
-  return msgs.filter((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'tools/call').map((m) => (m as { id?: unknown }).id ?? null);
+  return msgs
+    .filter((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'tools/call')
+    .map((m) => (m as { id?: unknown }).id ?? null);
 }
 
 export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {

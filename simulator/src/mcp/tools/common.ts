@@ -35,16 +35,26 @@ export interface ToolSpec {
 }
 
 /** Typed definition helper: the handler sees its own argument types; the catalogue stores the erased form. */
-export function defineTool<S extends z.ZodRawShape>(spec: Omit<ToolSpec, 'input' | 'run'> & { input: S; run(args: z.infer<z.ZodObject<S>>, env: ToolEnv): unknown }): ToolSpec {
+export function defineTool<S extends z.ZodRawShape>(
+  spec: Omit<ToolSpec, 'input' | 'run'> & { input: S; run(args: z.infer<z.ZodObject<S>>, env: ToolEnv): unknown },
+): ToolSpec {
   return spec as unknown as ToolSpec;
 }
 
 export const cloudIdArg = z
   .string()
   .min(1)
-  .describe('Cloud ID (UUID or site URL). Try the site hostname first, e.g. "your-site.atlassian.net"; getAccessibleAtlassianResources lists them.');
-export const responseFormatArg = z.enum(['adf', 'markdown']).optional().describe('Format of rich-text fields in the response: "adf" (default) or "markdown"');
-export const contentFormatArg = z.enum(['adf', 'markdown']).optional().describe('Format of the body you send: "adf" (default) or "markdown"');
+  .describe(
+    'Cloud ID (UUID or site URL). Try the site hostname first, e.g. "your-site.atlassian.net"; getAccessibleAtlassianResources lists them.',
+  );
+export const responseFormatArg = z
+  .enum(['adf', 'markdown'])
+  .optional()
+  .describe('Format of rich-text fields in the response: "adf" (default) or "markdown"');
+export const contentFormatArg = z
+  .enum(['adf', 'markdown'])
+  .optional()
+  .describe('Format of the body you send: "adf" (default) or "markdown"');
 
 type SiteEntry = World['sites'][string];
 
@@ -94,7 +104,10 @@ export function resolveCloud(env: ToolEnv, input: string): Resolved {
 export function requireProduct(env: ToolEnv, r: Resolved, product: 'jira' | 'confluence', write = false): void {
   const w = world();
   const member = w.users[env.principal.email]?.sites[r.cloudId];
-  const has = product === 'jira' ? r.site.products.includes('jira') || r.site.products.includes('jira-software') : r.site.products.includes('confluence');
+  const has =
+    product === 'jira'
+      ? r.site.products.includes('jira') || r.site.products.includes('jira-software')
+      : r.site.products.includes('confluence');
   const role = member?.[product] ?? 'none';
   if (!has || role === 'none') {
     throw new ToolError(`You don't have access to ${product === 'jira' ? 'Jira' : 'Confluence'} on ${new URL(r.site.url).hostname}.`);
@@ -103,7 +116,12 @@ export function requireProduct(env: ToolEnv, r: Resolved, product: 'jira' | 'con
 }
 
 export function siteData(cloudId: string): World['data'][string] {
-  return world().data[cloudId] ?? { jira: { projects: [], issues: [], issueLinkTypes: [], webhooks: [] }, confluence: { spaces: [], pages: [], groups: [] } };
+  return (
+    world().data[cloudId] ?? {
+      jira: { projects: [], issues: [], issueLinkTypes: [], webhooks: [] },
+      confluence: { spaces: [], pages: [], groups: [] },
+    }
+  );
 }
 
 /** next numeric id after the largest numeric one (world ids are strings) */

@@ -132,7 +132,8 @@ function parseCql(cql: string): CqlClause[] {
     const m = /^\s*([a-zA-Z.]+)\s*(!=|=|~|!~)\s*(?:"([^"]*)"|'([^']*)'|(\S+))\s*$/.exec(part);
     if (!m) throw new ToolError(`Could not parse cql : ${cql}`);
     const field = m[1]!.toLowerCase();
-    if (!['type', 'space', 'space.key', 'title', 'text', 'id', 'ancestor', 'parent'].includes(field)) throw new ToolError(`Could not parse cql : ${cql} (unsupported field '${m[1]}')`);
+    if (!['type', 'space', 'space.key', 'title', 'text', 'id', 'ancestor', 'parent'].includes(field))
+      throw new ToolError(`Could not parse cql : ${cql} (unsupported field '${m[1]}')`);
     return { field, op: m[2]!, value: m[3] ?? m[4] ?? m[5] ?? '' };
   });
 }
@@ -216,7 +217,11 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       const { conf, siteUrl } = confOf(env, a.cloudId);
       const keys = a.keys?.map((k) => k.toUpperCase());
       const all = conf.spaces.filter(
-        (s) => (!a.ids || a.ids.includes(s.id)) && (!keys || keys.includes(s.key.toUpperCase())) && (!a.type || s.type === a.type) && a.status !== 'archived',
+        (s) =>
+          (!a.ids || a.ids.includes(s.id)) &&
+          (!keys || keys.includes(s.key.toUpperCase())) &&
+          (!a.type || s.type === a.type) &&
+          a.status !== 'archived',
       );
       const start = a.start ?? 0;
       const results = all.slice(start, start + (a.limit ?? 25)).map((s) => ({
@@ -250,10 +255,16 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { conf, siteUrl } = confOf(env, a.cloudId);
       const space = findSpace(conf, a.spaceId);
-      const all = a.contentType === 'blogpost' || (a.status && a.status !== 'current') ? [] : conf.pages.filter((p) => p.spaceId === space.id && (!a.title || p.title === a.title));
+      const all =
+        a.contentType === 'blogpost' || (a.status && a.status !== 'current')
+          ? []
+          : conf.pages.filter((p) => p.spaceId === space.id && (!a.title || p.title === a.title));
       if (a.sort === 'title' || a.sort === '-title') all.sort((x, y) => x.title.localeCompare(y.title) * (a.sort === '-title' ? -1 : 1));
       const { results, next } = pageSlice(all, a.limit, a.cursor);
-      return { results: results.map((p) => pageJson(conf, siteUrl, p, 'markdown', false)), _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) } };
+      return {
+        results: results.map((p) => pageJson(conf, siteUrl, p, 'markdown', false)),
+        _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
+      };
     },
   }),
   defineTool({
@@ -263,7 +274,12 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
     group: 'read',
     product: 'confluence',
     scopes: READ_PAGE,
-    input: { cloudId: cloudIdArg, pageId: z.string().min(1), contentType: z.enum(['page', 'blogpost']).optional(), contentFormat: contentFormatArg },
+    input: {
+      cloudId: cloudIdArg,
+      pageId: z.string().min(1),
+      contentType: z.enum(['page', 'blogpost']).optional(),
+      contentFormat: contentFormatArg,
+    },
     run(a, env) {
       const { conf, siteUrl } = confOf(env, a.cloudId);
       return pageJson(conf, siteUrl, findPage(conf, a.pageId), a.contentFormat);
@@ -315,7 +331,10 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
         const p = findPage(conf, a.pageId);
         const list = (kind === 'footer' ? p.footerComments : p.inlineComments).filter((c) => !replyParents.has(c.id));
         const { results, next } = pageSlice(a.status && a.status !== 'current' ? [] : list, a.limit, a.cursor);
-        return { results: results.map((c) => commentJson(p, c, kind, 'markdown')), _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) } };
+        return {
+          results: results.map((c) => commentJson(p, c, kind, 'markdown')),
+          _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
+        };
       },
     }),
   ),
@@ -331,9 +350,14 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       const { conf, siteUrl } = confOf(env, a.cloudId);
       const parent = findComment(conf, a.commentId);
       if (parent.kind !== a.commentType) throw new ToolError(`Comment ${a.commentId} is not a ${a.commentType} comment.`);
-      const list = (parent.kind === 'footer' ? parent.page.footerComments : parent.page.inlineComments).filter((c) => replyParents.get(c.id) === a.commentId);
+      const list = (parent.kind === 'footer' ? parent.page.footerComments : parent.page.inlineComments).filter(
+        (c) => replyParents.get(c.id) === a.commentId,
+      );
       const { results, next } = pageSlice(list, a.limit, a.cursor);
-      return { results: results.map((c) => commentJson(parent.page, c, parent.kind, 'markdown')), _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) } };
+      return {
+        results: results.map((c) => commentJson(parent.page, c, parent.kind, 'markdown')),
+        _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
+      };
     },
   }),
   defineTool({
@@ -360,7 +384,13 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
         results: results.map((p) => {
           const space = conf.spaces.find((s) => s.id === p.spaceId);
           return {
-            content: { id: p.id, type: 'page', status: 'current', title: p.title, _links: { webui: `/spaces/${space?.key}/pages/${p.id}` } },
+            content: {
+              id: p.id,
+              type: 'page',
+              status: 'current',
+              title: p.title,
+              _links: { webui: `/spaces/${space?.key}/pages/${p.id}` },
+            },
             title: p.title,
             excerpt: stripTags(p.body).slice(0, 200),
             url: `/spaces/${space?.key}/pages/${p.id}`,
@@ -405,7 +435,8 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       }
       const title = a.title ?? 'Untitled';
       // Confluence refuses a second page with the same title in one space
-      if (conf.pages.some((p) => p.spaceId === space.id && p.title === title)) throw new ToolError(`A page with this title already exists: A page already exists with the same TITLE in this space`);
+      if (conf.pages.some((p) => p.spaceId === space.id && p.title === title))
+        throw new ToolError(`A page with this title already exists: A page already exists with the same TITLE in this space`);
       const page: Page = {
         id: nextId(conf.pages.map((p) => p.id)),
         spaceId: space.id,
@@ -467,7 +498,10 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
     defineTool({
       name: kind === 'footer' ? 'createConfluenceFooterComment' : 'createConfluenceInlineComment',
       title: `Create ${kind} comment on a Confluence page`,
-      description: kind === 'footer' ? 'Add a footer comment to a page, or reply to one.' : 'Add an inline comment anchored to a text selection, or reply to one.',
+      description:
+        kind === 'footer'
+          ? 'Add a footer comment to a page, or reply to one.'
+          : 'Add an inline comment anchored to a text selection, or reply to one.',
       group: 'write',
       product: 'confluence',
       scopes: WRITE_COMMENT,
@@ -480,7 +514,11 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
         ...(kind === 'inline'
           ? {
               inlineCommentProperties: z
-                .object({ textSelection: z.string(), textSelectionMatchCount: z.number().int().min(1), textSelectionMatchIndex: z.number().int().min(0) })
+                .object({
+                  textSelection: z.string(),
+                  textSelectionMatchCount: z.number().int().min(1),
+                  textSelectionMatchIndex: z.number().int().min(0),
+                })
                 .optional(),
             }
           : {}),
@@ -498,7 +536,8 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
           if (kind === 'inline') {
             const props = (a as { inlineCommentProperties?: { textSelection: string } }).inlineCommentProperties;
             if (!props) throw new ToolError('inlineCommentProperties is required for a new inline comment.');
-            if (!stripTags(page.body).includes(props.textSelection)) throw new ToolError(`The text selection ${JSON.stringify(props.textSelection)} was not found on the page.`);
+            if (!stripTags(page.body).includes(props.textSelection))
+              throw new ToolError(`The text selection ${JSON.stringify(props.textSelection)} was not found on the page.`);
           }
         } else throw new ToolError('Provide pageId (new comment) or parentCommentId (reply).');
         const comment: Comment = { id: nextId(allCommentIds(conf)), body: toStorage(a.body), authorAccountId: env.principal.accountId };

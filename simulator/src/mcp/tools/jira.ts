@@ -55,14 +55,23 @@ function issueTypeOf(project: Project | undefined, name: string): { id: string; 
   return project?.issueTypes.find((t) => t.name === name) ?? { id: '10001', name };
 }
 
-export function issueJson(env: ToolEnv, cloudId: string, jira: JiraData, issue: Issue, opts: { fields?: string[]; markdown?: boolean } = {}): Record<string, unknown> {
+export function issueJson(
+  env: ToolEnv,
+  cloudId: string,
+  jira: JiraData,
+  issue: Issue,
+  opts: { fields?: string[]; markdown?: boolean } = {},
+): Record<string, unknown> {
   const project = jira.projects.find((p) => p.key === issue.projectKey);
   const text = (s: string) => (opts.markdown ? s : adf(s));
   const all: Record<string, unknown> = {
     summary: issue.summary,
     description: issue.description === '' ? null : text(issue.description),
     issuetype: issueTypeOf(project, issue.issueType),
-    status: { name: issue.status, statusCategory: { key: issue.status === 'Done' ? 'done' : issue.status === 'To Do' ? 'new' : 'indeterminate' } },
+    status: {
+      name: issue.status,
+      statusCategory: { key: issue.status === 'Done' ? 'done' : issue.status === 'To Do' ? 'new' : 'indeterminate' },
+    },
     project: project ? { id: project.id, key: project.key, name: project.name } : { key: issue.projectKey },
     assignee: userRef(issue.assigneeAccountId),
     reporter: userRef(issue.reporterAccountId),
@@ -72,7 +81,12 @@ export function issueJson(env: ToolEnv, cloudId: string, jira: JiraData, issue: 
       total: issue.comments.length,
       startAt: 0,
     },
-    worklog: { worklogs: issue.worklogs.map((w) => worklogJson(env, cloudId, issue, w)), total: issue.worklogs.length, startAt: 0, maxResults: issue.worklogs.length },
+    worklog: {
+      worklogs: issue.worklogs.map((w) => worklogJson(env, cloudId, issue, w)),
+      total: issue.worklogs.length,
+      startAt: 0,
+      maxResults: issue.worklogs.length,
+    },
     issuelinks: issue.links.map((l) => {
       const type = jira.issueLinkTypes.find((t) => t.name === l.type);
       const other = l.inwardKey === issue.key ? { outwardIssue: { key: l.outwardKey } } : { inwardIssue: { key: l.inwardKey } };
@@ -81,10 +95,22 @@ export function issueJson(env: ToolEnv, cloudId: string, jira: JiraData, issue: 
   };
   const wanted = opts.fields && opts.fields.length > 0 && !opts.fields.includes('*all') ? opts.fields : undefined;
   const fields = wanted ? Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k))) : all;
-  return { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: issue.id, self: issueRef(env, cloudId, issue.id), key: issue.key, fields };
+  return {
+    expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+    id: issue.id,
+    self: issueRef(env, cloudId, issue.id),
+    key: issue.key,
+    fields,
+  };
 }
 
-function commentJson(env: ToolEnv, cloudId: string, issue: Issue, c: Issue['comments'][number], markdown?: boolean): Record<string, unknown> {
+function commentJson(
+  env: ToolEnv,
+  cloudId: string,
+  issue: Issue,
+  c: Issue['comments'][number],
+  markdown?: boolean,
+): Record<string, unknown> {
   return {
     id: c.id,
     self: `${issueRef(env, cloudId, issue.id)}/comment/${c.id}`,
@@ -96,7 +122,14 @@ function commentJson(env: ToolEnv, cloudId: string, issue: Issue, c: Issue['comm
 }
 
 function worklogJson(env: ToolEnv, cloudId: string, issue: Issue, w: Issue['worklogs'][number]): Record<string, unknown> {
-  return { id: w.id, self: `${issueRef(env, cloudId, issue.id)}/worklog/${w.id}`, issueId: issue.id, timeSpent: w.timeSpent, timeSpentSeconds: seconds(w.timeSpent), started: w.started };
+  return {
+    id: w.id,
+    self: `${issueRef(env, cloudId, issue.id)}/worklog/${w.id}`,
+    issueId: issue.id,
+    timeSpent: w.timeSpent,
+    timeSpentSeconds: seconds(w.timeSpent),
+    started: w.started,
+  };
 }
 
 /** Jira duration "1w 2d 3h 4m" → seconds (Jira's default 5-day week, 8-hour day) */
@@ -117,7 +150,8 @@ function tokenize(q: string): Token[] {
   re.lastIndex = 0;
   while (re.lastIndex < q.length) {
     const m = re.exec(q);
-    if (!m) throw new ToolError(`Error in the JQL Query: unexpected character at position ${re.lastIndex + 1} (query: ${JSON.stringify(q)})`);
+    if (!m)
+      throw new ToolError(`Error in the JQL Query: unexpected character at position ${re.lastIndex + 1} (query: ${JSON.stringify(q)})`);
     if (m[1] !== undefined) out.push({ kind: 'string', value: m[1].replace(/\\(.)/g, '$1') });
     else if (m[2] !== undefined) out.push({ kind: 'string', value: m[2].replace(/\\(.)/g, '$1') });
     else if (m[3] !== undefined) out.push({ kind: 'op', value: m[3] });
@@ -134,7 +168,20 @@ interface Clause {
   values: string[];
 }
 
-const JQL_FIELDS = new Set(['project', 'key', 'issuekey', 'id', 'status', 'summary', 'text', 'description', 'issuetype', 'type', 'assignee', 'reporter']);
+const JQL_FIELDS = new Set([
+  'project',
+  'key',
+  'issuekey',
+  'id',
+  'status',
+  'summary',
+  'text',
+  'description',
+  'issuetype',
+  'type',
+  'assignee',
+  'reporter',
+]);
 
 /** Parse the JQL subset; errors use Jira's "Error in the JQL Query" wording. */
 export function parseJql(jql: string): { clauses: Clause[]; order: Array<{ field: string; desc: boolean }> } {
@@ -256,7 +303,11 @@ export function runJql(jira: JiraData, jql: string, me: string): Issue[] {
   out.sort((a, b) => {
     for (const o of order) {
       const d =
-        o.field === 'key' ? a.projectKey.localeCompare(b.projectKey) || keyNum(a) - keyNum(b) : o.field === 'summary' ? a.summary.localeCompare(b.summary) : num(a) - num(b);
+        o.field === 'key'
+          ? a.projectKey.localeCompare(b.projectKey) || keyNum(a) - keyNum(b)
+          : o.field === 'summary'
+            ? a.summary.localeCompare(b.summary)
+            : num(a) - num(b);
       if (d !== 0) return o.desc ? -d : d;
     }
     return num(b) - num(a);
@@ -295,7 +346,10 @@ export const JIRA_TOOLS: ToolSpec[] = [
     },
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId);
-      return issueJson(env, cloudId, jira, findIssue(jira, a.issueIdOrKey), { fields: a.fields, markdown: a.responseContentFormat === 'markdown' });
+      return issueJson(env, cloudId, jira, findIssue(jira, a.issueIdOrKey), {
+        fields: a.fields,
+        markdown: a.responseContentFormat === 'markdown',
+      });
     },
   }),
   defineTool({
@@ -321,7 +375,12 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const page = all.slice(start, start + max);
       const isLast = start + max >= all.length;
       return {
-        issues: page.map((i) => issueJson(env, cloudId, jira, i, { fields: a.fields ?? ['summary', 'status', 'issuetype', 'project', 'assignee', 'description'], markdown: a.responseContentFormat === 'markdown' })),
+        issues: page.map((i) =>
+          issueJson(env, cloudId, jira, i, {
+            fields: a.fields ?? ['summary', 'status', 'issuetype', 'project', 'assignee', 'description'],
+            markdown: a.responseContentFormat === 'markdown',
+          }),
+        ),
         isLast,
         ...(isLast ? {} : { nextPageToken: Buffer.from(String(start + max)).toString('base64url') }),
       };
@@ -356,7 +415,14 @@ export const JIRA_TOOLS: ToolSpec[] = [
         projectTypeKey: 'software',
         ...(a.expandIssueTypes ? { issueTypes: p.issueTypes.map((t) => ({ ...t, subtask: false })) } : {}),
       }));
-      return { self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/project/search`, maxResults, startAt, total: all.length, isLast: startAt + maxResults >= all.length, values };
+      return {
+        self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/project/search`,
+        maxResults,
+        startAt,
+        total: all.length,
+        isLast: startAt + maxResults >= all.length,
+        values,
+      };
     },
   }),
   defineTool({
@@ -366,14 +432,21 @@ export const JIRA_TOOLS: ToolSpec[] = [
     group: 'read',
     product: 'jira',
     scopes: READ,
-    input: { cloudId: cloudIdArg, projectIdOrKey: z.string().min(1), startAt: z.number().int().min(0).optional(), maxResults: z.number().int().min(1).optional() },
+    input: {
+      cloudId: cloudIdArg,
+      projectIdOrKey: z.string().min(1),
+      startAt: z.number().int().min(0).optional(),
+      maxResults: z.number().int().min(1).optional(),
+    },
     run(a, env) {
       const { jira } = jiraOf(env, a.cloudId);
       const p = findProject(jira, a.projectIdOrKey);
       const startAt = a.startAt ?? 0;
       const maxResults = a.maxResults ?? 50;
       return {
-        issueTypes: p.issueTypes.slice(startAt, startAt + maxResults).map((t) => ({ id: t.id, name: t.name, description: '', subtask: false })),
+        issueTypes: p.issueTypes
+          .slice(startAt, startAt + maxResults)
+          .map((t) => ({ id: t.id, name: t.name, description: '', subtask: false })),
         maxResults,
         startAt,
         total: p.issueTypes.length,
@@ -397,10 +470,17 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { jira } = jiraOf(env, a.cloudId);
       const p = findProject(jira, a.projectIdOrKey);
-      if (!p.issueTypes.some((t) => t.id === a.issueTypeId)) throw new ToolError(`Issue type with id '${a.issueTypeId}' does not exist in project '${p.key}'.`);
+      if (!p.issueTypes.some((t) => t.id === a.issueTypeId))
+        throw new ToolError(`Issue type with id '${a.issueTypeId}' does not exist in project '${p.key}'.`);
       const fields = [
         { fieldId: 'summary', key: 'summary', name: 'Summary', required: true, schema: { type: 'string', system: 'summary' } },
-        { fieldId: 'description', key: 'description', name: 'Description', required: false, schema: { type: 'string', system: 'description' } },
+        {
+          fieldId: 'description',
+          key: 'description',
+          name: 'Description',
+          required: false,
+          schema: { type: 'string', system: 'description' },
+        },
         { fieldId: 'assignee', key: 'assignee', name: 'Assignee', required: false, schema: { type: 'user', system: 'assignee' } },
         { fieldId: 'issuetype', key: 'issuetype', name: 'Issue Type', required: true, schema: { type: 'issuetype', system: 'issuetype' } },
         { fieldId: 'project', key: 'project', name: 'Project', required: true, schema: { type: 'project', system: 'project' } },
@@ -433,7 +513,16 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const ts = (p?.transitions ?? []).filter((t) => !a.transitionId || t.id === a.transitionId);
       return {
         expand: 'transitions',
-        transitions: ts.map((t) => ({ id: t.id, name: t.name, to: { name: t.to }, hasScreen: false, isGlobal: true, isInitial: false, isAvailable: true, isConditional: false })),
+        transitions: ts.map((t) => ({
+          id: t.id,
+          name: t.name,
+          to: { name: t.to },
+          hasScreen: false,
+          isGlobal: true,
+          isInitial: false,
+          isAvailable: true,
+          isConditional: false,
+        })),
       };
     },
   }),
@@ -448,7 +537,11 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId);
       const issue = findIssue(jira, a.issueIdOrKey);
-      return issue.remoteLinks.map((l) => ({ id: l.id, self: `${issueRef(env, cloudId, issue.id)}/remotelink/${l.id}`, object: { url: l.url, title: l.title } }));
+      return issue.remoteLinks.map((l) => ({
+        id: l.id,
+        self: `${issueRef(env, cloudId, issue.id)}/remotelink/${l.id}`,
+        object: { url: l.url, title: l.title },
+      }));
     },
   }),
   defineTool({
@@ -461,7 +554,12 @@ export const JIRA_TOOLS: ToolSpec[] = [
     input: { cloudId: cloudIdArg },
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId);
-      return { issueLinkTypes: jira.issueLinkTypes.map((t) => ({ ...t, self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/issueLinkType/${t.id}` })) };
+      return {
+        issueLinkTypes: jira.issueLinkTypes.map((t) => ({
+          ...t,
+          self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/issueLinkType/${t.id}`,
+        })),
+      };
     },
   }),
   defineTool({
@@ -477,7 +575,13 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const q = a.searchString.toLowerCase();
       return Object.entries(world().users)
         .filter(([email, u]) => u.sites[cloudId] && (email.toLowerCase().includes(q) || u.name.toLowerCase().includes(q)))
-        .map(([email, u]) => ({ accountId: u.accountId, accountType: 'atlassian', displayName: u.name, emailAddress: email, active: u.status === 'active' }));
+        .map(([email, u]) => ({
+          accountId: u.accountId,
+          accountType: 'atlassian',
+          displayName: u.name,
+          emailAddress: email,
+          active: u.status === 'active',
+        }));
     },
   }),
   defineTool({
@@ -504,14 +608,21 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const p = findProject(jira, a.projectKey);
       if (!p.issueTypes.some((t) => t.name === a.issueTypeName)) {
-        throw new ToolError(`Specify a valid issue type: '${a.issueTypeName}' is not one of ${JSON.stringify(p.issueTypes.map((t) => t.name))}.`);
+        throw new ToolError(
+          `Specify a valid issue type: '${a.issueTypeName}' is not one of ${JSON.stringify(p.issueTypes.map((t) => t.name))}.`,
+        );
       }
       const transition = a.transition ? p.transitions.find((t) => t.id === a.transition!.id) : undefined;
       if (a.transition && !transition) throw new ToolError(`Transition id '${a.transition.id}' is not valid for this issue.`);
       let created: Issue | undefined;
       mutateJira(cloudId, (j) => {
         const id = nextId(j.issues.map((i) => i.id));
-        const n = Number(nextId(j.issues.filter((i) => i.projectKey === p.key).map((i) => i.key.split('-')[1] ?? '0'), 0));
+        const n = Number(
+          nextId(
+            j.issues.filter((i) => i.projectKey === p.key).map((i) => i.key.split('-')[1] ?? '0'),
+            0,
+          ),
+        );
         created = {
           id,
           key: `${p.key}-${n}`,
@@ -604,7 +715,12 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const issue = findIssue(jira, a.issueIdOrKey);
-      const comment = { id: nextId(jira.issues.flatMap((i) => i.comments.map((c) => c.id))), authorAccountId: env.principal.accountId, body: bodyText(a.commentBody), created: new Date().toISOString() };
+      const comment = {
+        id: nextId(jira.issues.flatMap((i) => i.comments.map((c) => c.id))),
+        authorAccountId: env.principal.accountId,
+        body: bodyText(a.commentBody),
+        created: new Date().toISOString(),
+      };
       mutateJira(cloudId, (j) => {
         j.issues.find((x) => x.id === issue.id)!.comments.push(comment);
       });
@@ -630,10 +746,15 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const issue = findIssue(jira, a.issueIdOrKey);
-      if (seconds(a.timeSpent) <= 0) throw new ToolError(`Worklog must not be null: invalid timeSpent ${JSON.stringify(a.timeSpent)} (use e.g. "1h 30m").`);
+      if (seconds(a.timeSpent) <= 0)
+        throw new ToolError(`Worklog must not be null: invalid timeSpent ${JSON.stringify(a.timeSpent)} (use e.g. "1h 30m").`);
       const existing = a.worklogId ? issue.worklogs.find((w) => w.id === a.worklogId) : undefined;
       if (a.worklogId && !existing) throw new ToolError(`Cannot find worklog with id: ${a.worklogId}`);
-      const wl = { id: existing?.id ?? nextId(jira.issues.flatMap((i) => i.worklogs.map((w) => w.id))), timeSpent: a.timeSpent, started: a.started ?? new Date().toISOString() };
+      const wl = {
+        id: existing?.id ?? nextId(jira.issues.flatMap((i) => i.worklogs.map((w) => w.id))),
+        timeSpent: a.timeSpent,
+        started: a.started ?? new Date().toISOString(),
+      };
       mutateJira(cloudId, (j) => {
         const i = j.issues.find((x) => x.id === issue.id)!;
         i.worklogs = [...i.worklogs.filter((w) => w.id !== wl.id), wl];
@@ -648,7 +769,13 @@ export const JIRA_TOOLS: ToolSpec[] = [
     group: 'write',
     product: 'jira',
     scopes: WRITE,
-    input: { cloudId: cloudIdArg, inwardIssue: z.string().min(1), outwardIssue: z.string().min(1), type: z.string().min(1), comment: z.string().optional() },
+    input: {
+      cloudId: cloudIdArg,
+      inwardIssue: z.string().min(1),
+      outwardIssue: z.string().min(1),
+      type: z.string().min(1),
+      comment: z.string().optional(),
+    },
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const inward = findIssue(jira, a.inwardIssue);
@@ -660,7 +787,12 @@ export const JIRA_TOOLS: ToolSpec[] = [
       mutateJira(cloudId, (j) => {
         for (const k of new Set([inward.id, outward.id])) j.issues.find((x) => x.id === k)!.links.push(link);
       });
-      return { id, type: { id: type.id, name: type.name, inward: type.inward, outward: type.outward }, inwardIssue: { key: inward.key }, outwardIssue: { key: outward.key } };
+      return {
+        id,
+        type: { id: type.id, name: type.name, inward: type.inward, outward: type.outward },
+        inwardIssue: { key: inward.key },
+        outwardIssue: { key: outward.key },
+      };
     },
   }),
 ];

@@ -5,7 +5,19 @@
 import { z } from 'zod';
 import { world } from '../../state.ts';
 import { ToolError } from '../texts.ts';
-import { accessibleCloudIds, adf, cloudIdArg, defineTool, issueRef, requireProduct, resolveCloud, siteData, stripTags, type ToolEnv, type ToolSpec } from './common.ts';
+import {
+  accessibleCloudIds,
+  adf,
+  cloudIdArg,
+  defineTool,
+  issueRef,
+  requireProduct,
+  resolveCloud,
+  siteData,
+  stripTags,
+  type ToolEnv,
+  type ToolSpec,
+} from './common.ts';
 
 function me(env: ToolEnv) {
   const u = world().users[env.principal.email];
@@ -17,7 +29,13 @@ function resources(env: ToolEnv) {
   const w = world();
   return accessibleCloudIds(env.principal).map((id) => {
     const s = w.sites[id]!;
-    return { id, url: s.url, name: s.name, scopes: env.principal.scopes ?? [], avatarUrl: s.avatarUrl ?? `${s.url.replace(/\/$/, '')}/avatar.png` };
+    return {
+      id,
+      url: s.url,
+      name: s.name,
+      scopes: env.principal.scopes ?? [],
+      avatarUrl: s.avatarUrl ?? `${s.url.replace(/\/$/, '')}/avatar.png`,
+    };
   });
 }
 
@@ -42,13 +60,27 @@ function readable(env: ToolEnv, onlyCloud?: string): Hit[] {
     const d = siteData(cloudId);
     if (member && member.jira !== 'none') {
       for (const i of d.jira.issues) {
-        out.push({ id: `ari:cloud:jira:${cloudId}:issue/${i.id}`, type: 'issue', cloudId, title: `${i.key}: ${i.summary}`, text: i.description, url: `${base}/browse/${i.key}` });
+        out.push({
+          id: `ari:cloud:jira:${cloudId}:issue/${i.id}`,
+          type: 'issue',
+          cloudId,
+          title: `${i.key}: ${i.summary}`,
+          text: i.description,
+          url: `${base}/browse/${i.key}`,
+        });
       }
     }
     if (member && member.confluence !== 'none') {
       for (const p of d.confluence.pages) {
         const space = d.confluence.spaces.find((s) => s.id === p.spaceId);
-        out.push({ id: `ari:cloud:confluence:${cloudId}:page/${p.id}`, type: 'page', cloudId, title: p.title, text: stripTags(p.body), url: `${base}/wiki/spaces/${space?.key}/pages/${p.id}` });
+        out.push({
+          id: `ari:cloud:confluence:${cloudId}:page/${p.id}`,
+          type: 'page',
+          cloudId,
+          title: p.title,
+          text: stripTags(p.body),
+          url: `${base}/wiki/spaces/${space?.key}/pages/${p.id}`,
+        });
       }
     }
   }
@@ -57,7 +89,10 @@ function readable(env: ToolEnv, onlyCloud?: string): Hit[] {
 
 function byAri(env: ToolEnv, ari: string): Hit & { raw: Record<string, unknown> } {
   const m = /^ari:cloud:(jira|confluence):([0-9a-f-]{36}):(issue|page)\/(\w+)$/i.exec(ari.trim());
-  if (!m) throw new ToolError(`Invalid ARI ${JSON.stringify(ari)}: expected ari:cloud:jira:<cloudId>:issue/<id> or ari:cloud:confluence:<cloudId>:page/<id>`);
+  if (!m)
+    throw new ToolError(
+      `Invalid ARI ${JSON.stringify(ari)}: expected ari:cloud:jira:<cloudId>:issue/<id> or ari:cloud:confluence:<cloudId>:page/<id>`,
+    );
   const [, product, cloudId, kind, id] = m;
   const r = resolveCloud(env, cloudId!);
   requireProduct(env, r, product === 'jira' ? 'jira' : 'confluence');
@@ -68,7 +103,13 @@ function byAri(env: ToolEnv, ari: string): Hit & { raw: Record<string, unknown> 
     hit.type === 'issue'
       ? (() => {
           const i = d.jira.issues.find((x) => x.id === id)!;
-          return { key: i.key, status: i.status, issueType: i.issueType, self: issueRef(env, r.cloudId, i.id), description: adf(i.description) };
+          return {
+            key: i.key,
+            status: i.status,
+            issueType: i.issueType,
+            self: issueRef(env, r.cloudId, i.id),
+            description: adf(i.description),
+          };
         })()
       : (() => {
           const p = d.confluence.pages.find((x) => x.id === id)!;
@@ -130,7 +171,16 @@ export const PLATFORM_TOOLS: ToolSpec[] = [
       const only = a.cloudId ? resolveCloud(env, a.cloudId).cloudId : undefined;
       const words = a.query.toLowerCase().split(/\s+/).filter(Boolean);
       const hits = readable(env, only).filter((h) => words.every((w) => `${h.title} ${h.text}`.toLowerCase().includes(w)));
-      return { results: hits.map((h) => ({ id: h.id, title: h.title, url: h.url, type: h.type, cloudId: h.cloudId, excerpt: h.text.slice(0, 200) })) };
+      return {
+        results: hits.map((h) => ({
+          id: h.id,
+          title: h.title,
+          url: h.url,
+          type: h.type,
+          cloudId: h.cloudId,
+          excerpt: h.text.slice(0, 200),
+        })),
+      };
     },
   }),
   defineTool({
@@ -168,7 +218,10 @@ export const PLATFORM_TOOLS: ToolSpec[] = [
             : d.confluence.pages.some((p) => p.id === id && p.authorAccountId === u.accountId);
         return own && (!q || `${h.title} ${h.text}`.toLowerCase().includes(q));
       });
-      return { user: { accountId: u.accountId, name: u.name }, objects: mine.map((h) => ({ id: h.id, type: h.type, title: h.title, url: h.url })) };
+      return {
+        user: { accountId: u.accountId, name: u.name },
+        objects: mine.map((h) => ({ id: h.id, type: h.type, title: h.title, url: h.url })),
+      };
     },
   }),
   defineTool({
@@ -183,7 +236,8 @@ export const PLATFORM_TOOLS: ToolSpec[] = [
     run(a, env) {
       if (!a.id) throw new ToolError('id is required: pass the ARI of an object, e.g. ari:cloud:jira:<cloudId>:issue/10107');
       const h = byAri(env, a.id);
-      if (a.cloudId && resolveCloud(env, a.cloudId).cloudId !== h.cloudId) throw new ToolError('The object is not on the site given by cloudId.');
+      if (a.cloudId && resolveCloud(env, a.cloudId).cloudId !== h.cloudId)
+        throw new ToolError('The object is not on the site given by cloudId.');
       return { id: h.id, type: h.type, title: h.title, url: h.url, properties: h.raw };
     },
   }),
