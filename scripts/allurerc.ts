@@ -8,6 +8,7 @@
  * allure-playwright.md §1: allowed keys only (unknown keys are an error); history = one JSONL file at historyPath,
  * capped by historyLimit; categories: first match wins; Awesome `singleFile: true` gives one self-contained HTML.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AllureConfig, defineConfig } from 'allure';
@@ -31,9 +32,49 @@ const SURFACE_LABEL: Record<CategoryInfo['surface'], string> = {
   config: 'Config',
 };
 
+interface CausesFile {
+  causes: Array<{ id: string; name: string; remediation: string }>;
+  byFingerprint: Record<string, string>;
+}
+
+/** Same as scripts/report.ts causeFingerprint (kept in step by tests/self/report-causes.spec.ts). */
+function fingerprint(status: string, labels: ReadonlyArray<{ name: string; value?: string }>, message?: string): string {
+  const l = labels
+    .map((x) => `${x.name}=${x.value ?? ''}`)
+    .sort()
+    .join('\n');
+  return `${status}\u0001${l}\u0001${(message ?? '').slice(0, 500)}`;
+}
+
+function readCauses(file: string | undefined): CausesFile | undefined {
+  if (!file) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CausesFile;
+  } catch {
+    return undefined; // no causes file: the per-code categories below still group every failure
+  }
+}
+
+/**
+ * One Allure category per cause (scripts/lib/causes.ts: category, account, site, family), named with the cause and
+ * its cell count, in the order report.ts found them (largest first); Allure's category view shows each with its
+ * tests. The remediation is in the name's category title and in the gate table.
+ */
+export function causeCategories(file = env('HARNESS_ALLURE_CAUSES')): CategoryRules {
+  const causes = readCauses(file);
+  if (!causes) return [];
+  return causes.causes.map((c) => ({
+    id: c.id,
+    name: `${c.name}. Fix: ${c.remediation}`,
+    matchers: (d) => causes.byFingerprint[fingerprint(d.status, d.labels, d.message)] === c.id,
+    groupBy: ['transition'],
+  }));
+}
+
 /** One Allure category per failure code of the shared table; a test lands in it through its `outcome` label. */
 export function harnessCategories(): CategoryRules {
   const rules: CategoryRules = [
+    ...causeCategories(),
     {
       id: 'drift-from-expectations',
       name: 'Drift from expectations (outcome ≠ expected)',
@@ -79,7 +120,17 @@ function variables(): Record<string, string> {
 }
 
 const historyLimit = Number(env('HARNESS_ALLURE_HISTORY_LIMIT') ?? 12);
-const globalAttachments = env('HARNESS_ALLURE_GLOBAL_ATTACHMENTS');
+/** a JSON array of files, or one file */
+function globalAttachments(): string[] {
+  const raw = env('HARNESS_ALLURE_GLOBAL_ATTACHMENTS');
+  if (!raw) return [];
+  if (!raw.startsWith('[')) return [raw];
+  try {
+    return (JSON.parse(raw) as unknown[]).filter((x): x is string => typeof x === 'string');
+  } catch {
+    return [];
+  }
+}
 
 export default defineConfig({
   name: env('HARNESS_ALLURE_REPORT_NAME') ?? 'Atlassian integration harness',
@@ -89,7 +140,7 @@ export default defineConfig({
   appendHistory: env('HARNESS_ALLURE_APPEND') !== '0',
   variables: variables(),
   categories: { rules: harnessCategories() },
-  globalAttachments: globalAttachments ? [globalAttachments] : [],
+  globalAttachments: globalAttachments(),
   plugins: {
     awesome: {
       options: {

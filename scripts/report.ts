@@ -9,28 +9,31 @@
  *
  * The last line printed is where the report is and a one-line verdict.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import lockfile from 'proper-lockfile';
 import { ROOT } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
+import { cellsFor } from './gate.ts';
 import { atomicWrite, commitTemp, moveAside, tempPathFor } from './lib/atomic.ts';
+import { type Cause, type CauseContext, causeContext, groupByCause } from './lib/causes.ts';
 import { environmentInfo, gitCommit } from './lib/env-info.ts';
 import {
   appendTrend,
   HISTORY_LIMIT_DEFAULT,
   historyPaths,
+  lockHistory,
   readTrendOrMoveAside,
   slimLastAllureLine,
-  statusOf,
   type TrendLine,
   trendLineFor,
   validateAllureHistory,
 } from './lib/history.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
-import { isFailure, readResults, resultsKey, type TestSummary } from './lib/results.ts';
+import { mcpHtml, mcpMatrix, scopeSiteHtml, scopeSiteMatrices, summaryMarkdown, trendSvg } from './lib/pictures.ts';
+import { readResults, resultsKey, type TestSummary } from './lib/results.ts';
 
 export interface ReportOptions {
   /** default: HARNESS_REPORTS_DIR or reports/ */
@@ -67,6 +70,12 @@ export interface ReportResult {
   /** true when these results were already recorded (regenerated report) */
   alreadyRecorded: boolean;
   movedAside: string[];
+  /** failures grouped by cause (scripts/lib/causes.ts), largest first */
+  causes: Cause[];
+  /** the pictures written under <reportsDir>/pictures/ and attached to the report, and the CI job summary */
+  pictures: { scopeSite: string; mcp: string; trend: string; summary: string };
+  /** what a killed earlier report step left and this run removed (lock, temp files) */
+  recovered: string[];
   durationMs: number;
   allureMs: number;
 }
@@ -83,14 +92,11 @@ const CONFIG = path.join(ROOT, 'scripts', 'allurerc.ts');
 
 export function compareRuns(tests: readonly TestSummary[], previous: TrendLine | undefined): RunChanges {
   const changes: RunChanges = { regressed: [], fixed: [], newFailures: [], stillFailing: [] };
-  for (const t of tests) {
-    const before = previous ? statusOf(previous, t.historyId) : undefined;
-    const failsNow = isFailure(t.status);
-    if (before === undefined) {
-      if (failsNow) changes.newFailures.push(t);
-    } else if (before === 'passed' && failsNow) changes.regressed.push(t);
-    else if (isFailure(before) && failsNow) changes.stillFailing.push(t);
-    else if (isFailure(before) && t.status === 'passed') changes.fixed.push(t);
+  for (const { test, flags } of cellsFor(tests, previous)) {
+    if (flags.regressed) changes.regressed.push(test);
+    else if (flags.newFailure) changes.newFailures.push(test);
+    else if (flags.stillFailing) changes.stillFailing.push(test);
+    else if (flags.fixed) changes.fixed.push(test);
   }
   return changes;
 }
@@ -99,7 +105,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function verdictText(counts: TrendLine['counts'], changes: RunChanges, runs: number): string {
+export function verdictText(counts: TrendLine['counts'], changes: RunChanges, runs: number, causes: readonly Cause[] = []): string {
   const failed = counts.failed + counts.broken;
   const parts = [
     changes.regressed.length ? `${changes.regressed.length} regressed` : '',
@@ -112,7 +118,96 @@ export function verdictText(counts: TrendLine['counts'], changes: RunChanges, ru
     : counts.total === 0
       ? 'EMPTY: no test results'
       : `GREEN: ${plural(counts.passed, 'test')} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''}${fixed}`;
-  return `${head}; history: ${plural(runs, 'run')}`;
+  const top = causes
+    .slice(0, 3)
+    .map((c) => `${c.label} (${plural(c.cells.length, 'cell')})`)
+    .join('; ');
+  const why = causes.length ? `; ${plural(causes.length, 'cause')}: ${top}${causes.length > 3 ? `; …${causes.length - 3} more` : ''}` : '';
+  return `${head}${why}; history: ${plural(runs, 'run')}`;
+}
+
+/**
+ * Allure's Awesome single-file report carries a Google Analytics tag (plugin-awesome generators.js: analyticsEnable is
+ * always true there), which reaches the network when the report is opened. A report attached to a ticket must open
+ * offline with no request leaving the machine, so the tag and its inline config script are removed.
+ */
+export function stripAnalytics(html: string): string {
+  return html
+    .replace(/<script[^>]*\ssrc="https:\/\/www\.googletagmanager\.com\/[^"]*"[^>]*>\s*<\/script>/g, '')
+    .replace(/<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/g, '');
+}
+
+/** One Allure category per cause: report.ts writes this file, scripts/allurerc.ts reads it (HARNESS_ALLURE_CAUSES). */
+export interface CausesFile {
+  causes: Array<{ id: string; name: string; remediation: string }>;
+  /** fingerprint of a failing test as Allure's category matcher sees it (causeFingerprint) → cause id */
+  byFingerprint: Record<string, string>;
+}
+
+/** What Allure's category matcher sees of a test: status, labels and message (no name, no id). */
+export function causeFingerprint(status: string, labels: ReadonlyArray<{ name: string; value?: string }>, message?: string): string {
+  const l = labels
+    .map((x) => `${x.name}=${x.value ?? ''}`)
+    .sort()
+    .join('\n');
+  return `${status}\u0001${l}\u0001${(message ?? '').slice(0, 500)}`;
+}
+
+function labelsOf(t: TestSummary): Array<{ name: string; value: string }> {
+  return Object.entries(t.labels).flatMap(([name, values]) => values.map((value) => ({ name, value })));
+}
+
+export function causesFile(causes: readonly Cause[]): CausesFile {
+  const out: CausesFile = { causes: [], byFingerprint: {} };
+  for (const c of causes) {
+    out.causes.push({ id: c.id, name: `${c.label}: ${c.title} (${plural(c.cells.length, 'cell')})`, remediation: c.remediation });
+    for (const cell of c.cells) out.byFingerprint[causeFingerprint(cell.test.status, labelsOf(cell.test), cell.test.message)] ??= c.id;
+  }
+  return out;
+}
+
+function writePictures(
+  reportsDir: string,
+  resultsDir: string,
+  tests: readonly TestSummary[],
+  ctx: CauseContext,
+  causes: readonly Cause[],
+  trend: readonly TrendLine[],
+  verdict: string,
+): ReportResult['pictures'] {
+  const dir = path.join(reportsDir, 'pictures');
+  const link = path.relative(dir, resultsDir).split(path.sep).join('/');
+  const scopeSite = scopeSiteMatrices(tests, ctx, link);
+  const mcp = mcpMatrix(tests, ctx, link);
+  const files = {
+    scopeSite: path.join(dir, 'scope-site-matrix.html'),
+    mcp: path.join(dir, 'mcp-matrix.html'),
+    trend: path.join(dir, 'trend.svg'),
+    summary: path.join(reportsDir, 'summary.md'),
+  };
+  atomicWrite(files.scopeSite, scopeSiteHtml(scopeSite));
+  atomicWrite(files.mcp, mcpHtml(mcp));
+  atomicWrite(files.trend, trendSvg(trend));
+  atomicWrite(files.summary, summaryMarkdown({ verdict, causes, scopeSite, mcp }));
+  return files;
+}
+
+/** `allure generate` as an async child: the event loop stays free to refresh the history lock while it runs. */
+function runAllure(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: string | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: string[] = [];
+    let size = 0;
+    const keep = (b: Buffer) => {
+      chunks.push(b.toString('utf8'));
+      size += b.length;
+      while (size > 1_000_000 && chunks.length > 1) size -= chunks.shift()!.length;
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (e) => resolve({ status: null, signal: null, out: String(e) }));
+    child.on('close', (status, signal) => resolve({ status, signal, out: chunks.join('') }));
+  });
 }
 
 function longTermTrendMarkdown(lines: readonly TrendLine[]): string {
@@ -171,15 +266,10 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     );
 
   const paths = historyPaths(reportsDir);
-  mkdirSync(paths.dir, { recursive: true });
-  // one report at a time per history (two concurrent runs would race on the rename)
-  const release = await lockfile.lock(paths.dir, {
-    realpath: false,
-    retries: { retries: 60, minTimeout: 250, maxTimeout: 1000 },
-    stale: 120_000,
-  });
+  const { release, recovered } = await lockHistory(paths.dir, say);
   const movedAside: string[] = [];
   let tmpHistory: string | undefined;
+  let causesTmp: string | undefined;
   try {
     const allureHistory = validateAllureHistory(paths.allure);
     if (!allureHistory.ok) movedAside.push(moveAside(paths.allure, allureHistory.reason));
@@ -191,7 +281,22 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     const alreadyRecorded = last?.resultsKey === key;
     const previous = alreadyRecorded ? trend.lines.at(-2) : last;
     const commit = gitCommit();
-    const current = alreadyRecorded && last ? last : trendLineFor(tests, crypto.randomUUID(), key, commit.split(' ')[0]);
+    const cells = cellsFor(tests, previous);
+    const ctx = causeContext(tests);
+    const causes = groupByCause(cells, ctx);
+    const categories: Record<string, number> = {};
+    for (const c of causes) {
+      const failing = c.cells.filter((x) => x.flags.regressed || x.flags.newFailure || x.flags.stillFailing).length;
+      if (failing) categories[c.key.category] = (categories[c.key.category] ?? 0) + failing;
+    }
+    const top = causes[0];
+    const current =
+      alreadyRecorded && last
+        ? last
+        : trendLineFor(tests, crypto.randomUUID(), key, commit.split(' ')[0], {
+            categories,
+            topCause: top ? `${top.label} (${plural(top.cells.length, 'cell')})` : undefined,
+          });
     const allLines = alreadyRecorded ? trend.lines : [...trend.lines, current];
 
     const trendMd = path.join(paths.dir, 'long-term-trend.md');
@@ -213,6 +318,11 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
         );
       } else copyFileSync(paths.allure, tmpHistory);
     }
+    const changes = compareRuns(tests, previous);
+    const verdict = verdictText(current.counts, changes, allLines.length, causes);
+    const pictures = writePictures(reportsDir, resultsDir, tests, ctx, causes, allLines, verdict);
+    causesTmp = path.join(os.tmpdir(), `harness-causes-${process.pid}-${Date.now()}.json`);
+    writeFileSync(causesTmp, JSON.stringify(causesFile(causes)));
     const variables = { ...environmentInfo(tests, commit), ...opts.environment };
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -221,31 +331,26 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       HARNESS_ALLURE_HISTORY_LIMIT: String(historyLimit),
       HARNESS_ALLURE_APPEND: alreadyRecorded ? '0' : '1',
       HARNESS_ALLURE_VARIABLES: JSON.stringify(variables),
-      HARNESS_ALLURE_GLOBAL_ATTACHMENTS: trendMd,
+      HARNESS_ALLURE_GLOBAL_ATTACHMENTS: JSON.stringify([trendMd, pictures.trend, pictures.scopeSite, pictures.mcp]),
+      HARNESS_ALLURE_CAUSES: causesTmp,
+      ALLURE_NO_ANALYTICS: 'true',
       NO_COLOR: '1',
     };
     say(
       `report: allure generate (${plural(tests.length, 'test')}, ${allureHistory.ok ? allureHistory.runs : 0} of ${historyLimit} runs of full history)…`,
     );
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [ALLURE_CLI, 'generate', '--config', CONFIG, resultsDir], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = await runAllure([ALLURE_CLI, 'generate', '--config', CONFIG, resultsDir], env);
     const allureMs = performance.now() - t0;
     const reportFile = path.join(outputDir, 'index.html');
     if (r.status !== 0 || !existsSync(reportFile)) {
-      const out = redact(`${r.stderr ?? ''}\n${r.stdout ?? ''}`.trim())
-        .split('\n')
-        .slice(-20)
-        .join('\n');
+      const out = redact(r.out.trim()).split('\n').slice(-20).join('\n');
       throw new ReportError(
         `allure generate failed (exit ${r.status ?? r.signal}); the history was left unchanged.\n${out}\n` +
           `Fix: check ${path.relative(ROOT, resultsDir)} holds valid results; run \`npx allure generate --config scripts/allurerc.ts ${path.relative(ROOT, resultsDir)}\` to see the full output.`,
       );
     }
+    atomicWrite(reportFile, stripAnalytics(readFileSync(reportFile, 'utf8')));
     const patched = patchSingleFileDataRace(reportFile);
     if (!patched)
       say('report: note: the single-file report layout changed; data-race patch not applied (the report may need a reload to show)');
@@ -255,8 +360,6 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       tmpHistory = undefined;
       appendTrend(paths.trend, current);
     }
-    const changes = compareRuns(tests, previous);
-    const verdict = verdictText(current.counts, changes, allLines.length);
     const shown = reportFile.startsWith(ROOT + path.sep) ? path.relative(ROOT, reportFile) : reportFile;
     const verdictLine = `Report: ${shown} — ${verdict}`;
     return {
@@ -268,11 +371,15 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       historyRuns: allLines.length,
       alreadyRecorded,
       movedAside,
+      causes,
+      pictures,
+      recovered,
       durationMs: performance.now() - started,
       allureMs,
     };
   } finally {
     if (tmpHistory) rmSync(tmpHistory, { force: true });
+    if (causesTmp) rmSync(causesTmp, { force: true });
     await release();
   }
 }

@@ -9,8 +9,10 @@
  *    atomically and never truncated. The gate compares with its last line; the report draws the long-term trend
  *    from it. 365 runs of 1,000 tests ≈ 8 MB.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { atomicAppend, moveAside } from './atomic.ts';
 import { type AllureStatus, shortKey, type TestSummary } from './results.ts';
@@ -82,12 +84,22 @@ export const TrendLineSchema = z.object({
     broken: z.number().int(),
     skipped: z.number().int(),
   }),
+  /** failing tests per cause category (absent in lines written before it was kept) */
+  categories: z.record(z.string(), z.number()).optional(),
+  /** the night's largest cause, `category · account · site · family (N cells)` */
+  topCause: z.string().optional(),
   /** shortKey(historyId) → status letter; checked as an object only (365 runs × 1,000 entries through zod cost ~0.5 s) */
   tests: z.custom<Record<string, string>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object'),
 });
 export type TrendLine = z.infer<typeof TrendLineSchema>;
 
-export function trendLineFor(tests: readonly TestSummary[], run: string, resultsKey: string, commit?: string): TrendLine {
+export function trendLineFor(
+  tests: readonly TestSummary[],
+  run: string,
+  resultsKey: string,
+  commit?: string,
+  extra: Pick<TrendLine, 'categories' | 'topCause'> = {},
+): TrendLine {
   const counts = { total: tests.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
   const map: Record<string, string> = {};
   for (const t of tests) {
@@ -97,7 +109,7 @@ export function trendLineFor(tests: readonly TestSummary[], run: string, results
     else counts.skipped++;
     map[shortKey(t.historyId)] = STATUS_LETTER[t.status];
   }
-  return { v: 1, run, at: new Date().toISOString(), resultsKey, commit, counts, tests: map };
+  return { v: 1, run, at: new Date().toISOString(), resultsKey, commit, counts, ...extra, tests: map };
 }
 
 export function statusOf(line: TrendLine, historyId: string): AllureStatus | undefined {
@@ -183,4 +195,84 @@ export function validateAllureHistory(file: string): { ok: true; runs: number } 
   }
   if (text.length > 0 && !text.endsWith('\n')) return { ok: false, reason: `line ${lines.length}: cut off (no newline)` };
   return { ok: true, runs };
+}
+
+/** How long a report step may stop refreshing its lock before another run takes it over (proper-lockfile `stale`). */
+export const LOCK_STALE_MS = 15_000;
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  at: string;
+}
+
+function ownerFile(dir: string): string {
+  return `${dir}.lock-owner.json`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * A lock left by a process that no longer exists (the report step was killed): its owner file names a pid on this
+ * host that is gone. Returns the owner when it is dead, undefined when the lock is free, held by a live process, or
+ * its owner is unknown (then proper-lockfile's `stale` decides, from the lock's mtime).
+ */
+export function deadLockOwner(dir: string): LockOwner | undefined {
+  if (!existsSync(`${dir}.lock`)) return undefined;
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(readFileSync(ownerFile(dir), 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+  if (typeof owner.pid !== 'number' || owner.host !== os.hostname()) return undefined;
+  return isAlive(owner.pid) ? undefined : owner;
+}
+
+/**
+ * One report at a time per history (two concurrent runs would race on the renames). The lock is proper-lockfile's
+ * `<dir>.lock` folder, refreshed every few seconds while held (the report step keeps its event loop free for that:
+ * allure runs as an async child), so a holder that died is taken over after LOCK_STALE_MS, and at once when the pid
+ * recorded next to the lock is gone. Temp files a killed writer left in the history folder are removed once the
+ * lock is ours (nobody else writes there without it). `say` reports what was recovered.
+ */
+export async function lockHistory(
+  dir: string,
+  say: (s: string) => void = () => {},
+): Promise<{ release: () => Promise<void>; recovered: string[] }> {
+  const recovered: string[] = [];
+  mkdirSync(dir, { recursive: true });
+  const dead = deadLockOwner(dir);
+  if (dead && deadLockOwner(dir)?.pid === dead.pid) {
+    rmSync(`${dir}.lock`, { recursive: true, force: true });
+    rmSync(ownerFile(dir), { force: true });
+    recovered.push(`lock of process ${dead.pid} (gone since ${dead.at} or later)`);
+  }
+  const release = await lockfile.lock(dir, {
+    realpath: false,
+    stale: LOCK_STALE_MS,
+    update: LOCK_STALE_MS / 5,
+    retries: { retries: 60, minTimeout: 250, maxTimeout: 1000 },
+  });
+  writeFileSync(ownerFile(dir), JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }));
+  for (const f of readdirSync(dir)) {
+    if (!/\.tmp-/.test(f)) continue;
+    rmSync(path.join(dir, f), { force: true });
+    recovered.push(`temp file ${f}`);
+  }
+  if (recovered.length) say(`history: recovered after an interrupted report step: removed ${recovered.join(', ')}`);
+  return {
+    recovered,
+    release: async () => {
+      rmSync(ownerFile(dir), { force: true });
+      await release();
+    },
+  };
 }

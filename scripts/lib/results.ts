@@ -37,6 +37,7 @@ const ResultSchema = z.object({
   start: z.number().optional(),
   stop: z.number().optional(),
   labels: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
+  parameters: z.array(z.object({ name: z.string(), value: z.string().default('') })).default([]),
   attachments: z.array(AttachmentSchema).default([]),
   steps: z.array(StepSchema).default([]),
 });
@@ -58,6 +59,8 @@ export interface TestSummary {
   message?: string;
   start?: number;
   labels: Record<string, string[]>;
+  /** Allure parameters (allure.parameter: account, site, cloudId, scope, …); the first value of each name */
+  parameters: Record<string, string>;
   /** first `outcome` label: the category code the test observed (fixtures/core/evidence.ts labelOutcome) */
   outcome?: string;
   /** first `expected` label: the category code the expectations file predicts */
@@ -99,6 +102,8 @@ export function readResults(dir: string): { tests: TestSummary[]; unreadable: st
     }
     const labels: Record<string, string[]> = {};
     for (const l of raw.labels) labels[l.name] = [...(labels[l.name] ?? []), l.value];
+    const parameters: Record<string, string> = {};
+    for (const p of raw.parameters) if (!(p.name in parameters)) parameters[p.name] = p.value;
     const attachments: AttachmentRef[] = [];
     collectAttachments(dir, raw.attachments, raw.steps, attachments);
     const fullName = raw.fullName ?? raw.name;
@@ -111,6 +116,7 @@ export function readResults(dir: string): { tests: TestSummary[]; unreadable: st
       message: raw.statusDetails?.message,
       start: raw.start,
       labels,
+      parameters,
       outcome: labels.outcome?.[0],
       expected: labels.expected?.[0],
       attachments,

@@ -17,6 +17,8 @@ export interface SyntheticTest {
   outcome?: string;
   expected?: string;
   labels?: Record<string, string>;
+  /** Allure parameters (the REST suites set account, site, cloudId, scope) */
+  parameters?: Record<string, string>;
   /** attachments: name → { type, body } (evidence uses application/vnd.harness.evidence+json) */
   attachments?: Array<{ name: string; type: string; body: string | Buffer }>;
   durationMs?: number;
@@ -70,7 +72,7 @@ export function writeSyntheticResults(dir: string, tests: readonly SyntheticTest
       stop: t0 + duration,
       steps,
       attachments: [],
-      parameters: [],
+      parameters: Object.entries(t.parameters ?? {}).map(([name, value]) => ({ name, value })),
       labels,
       links: [],
     };
