@@ -10,17 +10,30 @@
  * Trace, screenshot and video are OFF: Playwright cannot redact traces and the consent pages carry passwords.
  * The consent driver takes its own screenshot on an unknown screen with every input blanked first.
  */
+import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './fixtures/core/browser.ts';
+import { ConfigError, ROOT, reportsDir, workersSetting } from './fixtures/core/config.ts';
+import type { TargetOptions } from './fixtures/core/fixture.ts';
 
-const reports = process.env.HARNESS_REPORTS_DIR ?? 'reports';
+const reports = path.relative(ROOT, reportsDir()) || '.';
+let workers: number | string;
+try {
+  workers = workersSetting() ?? 2;
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(2);
+}
+// scripts/main.ts --shard adds a blob report per shard (HARNESS_BLOB_DIR), merged by scripts/merge.ts
+const blobDir = process.env.HARNESS_BLOB_DIR;
 
-export default defineConfig({
+export default defineConfig<TargetOptions>({
   testDir: './tests',
   outputDir: `${reports}/test-results`,
   globalSetup: './fixtures/core/global-setup.ts',
   fullyParallel: true,
-  workers: process.env.HARNESS_WORKERS ? Number(process.env.HARNESS_WORKERS) : 2,
+  workers,
   retries: 0,
   timeout: 60_000,
   forbidOnly: !!process.env.CI,
@@ -29,6 +42,7 @@ export default defineConfig({
     ['allure-playwright', { resultsDir: `${reports}/allure-results`, detail: false, suiteTitle: false }],
     ['json', { outputFile: `${reports}/last-run.json` }],
     ['./scripts/reporters/summary.ts'],
+    ...(blobDir ? [['blob', { outputDir: blobDir }] as ['blob', { outputDir: string }]] : []),
   ],
   use: {
     trace: 'off',
@@ -42,6 +56,7 @@ export default defineConfig({
     { name: 'api', testMatch: /api\/.*\.spec\.ts$/, dependencies: ['consent'] },
     { name: 'mcp', testMatch: /mcp\/.*\.spec\.ts$/, dependencies: ['consent'] },
     { name: 'sim', testMatch: /sim\/.*\.spec\.ts$/ },
-    { name: 'self', testMatch: /self\/.*\.spec\.ts$/ },
+    // self-tests break worlds through the admin API: `target` is the worker's private simulator
+    { name: 'self', testMatch: /self\/.*\.spec\.ts$/, use: { simulator: 'private' } },
   ],
 });
