@@ -278,7 +278,11 @@ async function main(): Promise<void> {
   try {
     siteKeys = validateInputs(config);
   } catch (e) {
-    if (e instanceof Error && /^(ExpectationsError|CatalogError)$/.test(e.name)) fail(e.message);
+    if (e instanceof Error && e.name === 'ExpectationsError') fail(e.message);
+    if (e instanceof Error && e.name === 'CatalogError')
+      fail(
+        /\bFix:/.test(e.message) ? e.message : `${e.message}\nFix: correct fixtures/rest/scopes.json (schema in fixtures/rest/scopes.ts).`,
+      );
     throw e;
   }
   if (args.suites.includes('mcp')) {
@@ -312,7 +316,7 @@ async function main(): Promise<void> {
         if (e instanceof SimulatorStartError && e.exitCode === 2) {
           await lock.release();
           fail(
-            `${config.simWorld ? `SIM_WORLD (${rel(config.simWorld)})` : 'the simulator'} was refused: ${e.stderr.trim()}\nFix: correct the world file (format: simulator/README.md), or remove SIM_WORLD for the default world.`,
+            `${config.simWorld ? `SIM_WORLD (${rel(config.simWorld).startsWith('..') ? config.simWorld : rel(config.simWorld)})` : 'the simulator'} was refused: ${e.stderr.trim()}\nFix: correct the world file (format: simulator/README.md), or remove SIM_WORLD for the default world.`,
           );
         }
         throw e;

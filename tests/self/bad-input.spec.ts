@@ -1,0 +1,261 @@
+/**
+ * The bad-input table (README "Bad input"): each row is one bad file or setting given to the main job. Every row must
+ * give exit code 2 and one message naming the setting or file and the fix, start nothing (no simulator, no suite),
+ * and delete or overwrite nothing: the previous results, report, history and token store are compared byte for byte.
+ *
+ * Each row runs in a scratch copy of the harness (fixtures/, scripts/, the expectations, .env.sim; node_modules
+ * linked), so a broken scope catalog or expectations file never touches the working tree other tests use.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { ROOT } from '../../fixtures/core/config.ts';
+import { acquireReportsLock } from '../../scripts/main.ts';
+
+interface Scratch {
+  root: string;
+  /** runs `node scripts/main.ts` (or the given command) in the copy */
+  run(env?: Record<string, string>, cmd?: string[]): { status: number | null; stdout: string; stderr: string };
+  /** sha256 of every file under the run's output and the token store */
+  fingerprint(): string;
+}
+
+function scratch(opts: { simulator?: boolean } = {}): Scratch {
+  const root = mkdtempSync(path.join(tmpdir(), 'bad-input-'));
+  const copy = (p: string) => cpSync(path.join(ROOT, p), path.join(root, p), { recursive: true, preserveTimestamps: true });
+  for (const p of ['fixtures', 'scripts', 'tests/expectations', '.env.sim', 'package.json', 'tsconfig.json', 'playwright.config.ts'])
+    copy(p);
+  if (opts.simulator) copy('simulator');
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  // what a previous run left: must survive every bad start unchanged
+  const put = (p: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    writeFileSync(path.join(root, p), text);
+  };
+  put('reports/allure-results/00000000-previous-result.json', '{"uuid":"00000000","name":"previous","status":"passed"}');
+  put('reports/allure-report/index.html', '<html>previous report</html>');
+  put('reports/history/trend.jsonl', '{"previous":"run"}\n');
+  put('reports/test-results/previous.txt', 'previous');
+  put('.auth/tokens/previous.json', '{"token":"previous"}');
+  const emptyEnv = path.join(root, 'empty.env');
+  writeFileSync(emptyEnv, '');
+  return {
+    root,
+    run(env = {}, cmd = [process.execPath, '--import', 'tsx', 'scripts/main.ts']) {
+      const r = spawnSync(cmd[0]!, cmd.slice(1), {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, HARNESS_ENV_FILE: emptyEnv, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    },
+    fingerprint() {
+      const h = createHash('sha256');
+      const walk = (p: string) => {
+        if (!existsSync(p)) return h.update(`${p}: missing\n`);
+        const st = statSync(p);
+        if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(path.join(p, n));
+        else h.update(`${path.relative(root, p)}\n`).update(readFileSync(p));
+      };
+      walk(path.join(root, 'reports'));
+      walk(path.join(root, '.auth'));
+      return h.digest('hex');
+    },
+  };
+}
+
+interface Row {
+  /** the README table's first column */
+  input: string;
+  /** what must be named in the message */
+  names: RegExp;
+  /** breaks the scratch copy; returns extra environment for the run */
+  setup(s: Scratch): Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
+  simulator?: boolean;
+  cmd?: (s: Scratch) => string[];
+}
+
+const editJson = (file: string, edit: (j: Record<string, unknown>) => void) => {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(j);
+  writeFileSync(file, JSON.stringify(j));
+};
+
+const ROWS: Row[] = [
+  {
+    input: 'expectations file: malformed JSON',
+    names: /Expectations file tests\/expectations\/sim-app\.json is invalid[\s\S]*malformed JSON[\s\S]*Fix:/,
+    setup: (s) => void writeFileSync(path.join(s.root, 'tests/expectations/sim-app.json'), '{ "version": 1,'),
+  },
+  {
+    input: 'expectations file: unknown scope',
+    names: /tests\/expectations\/sim-app\.json[\s\S]*outcomes\["read:nothing"\]: unknown scope[\s\S]*Fix:/,
+    setup: (s) =>
+      editJson(path.join(s.root, 'tests/expectations/sim-app.json'), (j) => {
+        (j.outcomes as Record<string, string>)['read:nothing'] = 'granted';
+      }),
+  },
+  {
+    input: 'EXPECTATIONS_FILE: no such file',
+    names: /EXPECTATIONS_FILE: file not found[\s\S]*Fix:/,
+    setup: () => ({ EXPECTATIONS_FILE: 'tests/expectations/nope.json' }),
+  },
+  {
+    input: 'scope catalog: an entry without its probe request',
+    names: /Scope catalog fixtures\/rest\/scopes\.json is invalid[\s\S]*request[\s\S]*Fix:/,
+    setup: (s) =>
+      editJson(path.join(s.root, 'fixtures/rest/scopes.json'), (j) => {
+        const first = (j.scopes as Array<Record<string, unknown>>).find((e) => e.probe === 'read')!;
+        delete first.request;
+      }),
+  },
+  {
+    input: 'scope catalog: not JSON',
+    names: /Scope catalog fixtures\/rest\/scopes\.json is not readable JSON[\s\S]*Fix:/,
+    setup: (s) => void writeFileSync(path.join(s.root, 'fixtures/rest/scopes.json'), 'scopes: [oops'),
+  },
+  {
+    input: 'MCP tool expectations (tests/expectations/tools-sim.json): wrong shape',
+    names: /tests\/expectations\/tools-sim\.json[\s\S]*Fix/,
+    setup: (s) =>
+      editJson(path.join(s.root, 'tests/expectations/tools-sim.json'), (j) => {
+        j.target = 'staging';
+      }),
+  },
+  {
+    input: 'SIM_WORLD: no such file',
+    names: /SIM_WORLD: "worlds\/nope\.json" does not exist\. Fix:/,
+    setup: () => ({ SIM_WORLD: 'worlds/nope.json' }),
+  },
+  {
+    input: 'SIM_WORLD: not JSON',
+    names: /SIM_WORLD: "bad-world\.json" is not valid JSON[\s\S]*Fix:/,
+    setup: (s) => {
+      writeFileSync(path.join(s.root, 'bad-world.json'), '{"sites": ');
+      return { SIM_WORLD: 'bad-world.json' };
+    },
+  },
+  {
+    input: 'SIM_WORLD: JSON, but not a valid world (checked by the simulator, which exits before listening)',
+    names: /SIM_WORLD \(bad-world\.json\) was refused: [\s\S]*Fix:/,
+    simulator: true,
+    setup: (s) => {
+      const world = JSON.parse(readFileSync(path.join(ROOT, 'simulator/worlds/default.json'), 'utf8')) as Record<string, unknown>;
+      world.sites = 'not an object';
+      writeFileSync(path.join(s.root, 'bad-world.json'), JSON.stringify(world));
+      return { SIM_WORLD: 'bad-world.json' };
+    },
+  },
+  {
+    input: 'HARNESS_WORKERS: not a number',
+    names: /HARNESS_WORKERS: must be a positive whole number[\s\S]*Fix:/,
+    setup: () => ({ HARNESS_WORKERS: 'two' }),
+  },
+  {
+    input: 'TARGET: a typo (only TARGET is listed, not the variables it would need)',
+    names: /1 problem[\s\S]*TARGET: must be "sim" or "atlassian", got "atlasian" \(did you mean atlassian\?\)/,
+    setup: () => ({ TARGET: 'atlasian' }),
+  },
+  {
+    input: 'ATLASSIAN_SITES: a URL instead of a host name',
+    names: /ATLASSIAN_SITES: contains "https:\/\/acme\.atlassian\.net\/", not host names\. Fix:/,
+    setup: () => ({ ATLASSIAN_SITES: 'https://acme.atlassian.net/' }),
+  },
+  {
+    input: '--accounts: a role ATLASSIAN_ACCOUNTS does not configure',
+    names: /HARNESS_ACCOUNTS: names role\(s\) "nobody"[\s\S]*Fix:/,
+    setup: () => undefined,
+    cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--accounts', 'member,nobody'],
+  },
+  {
+    input: '--shard: not I/N',
+    names: /--shard: "4\/3" is not I\/N[\s\S]*Fix:/,
+    setup: () => undefined,
+    cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--shard', '4/3'],
+  },
+  {
+    input: 'CHROMIUM_PATH: no such file (said before any apt-get)',
+    names: /CHROMIUM_PATH: "\/nonexistent\/chromium" does not exist\. Fix:/,
+    setup: (s) => {
+      // an apt-get that records being called
+      const bin = path.join(s.root, 'fake-bin');
+      mkdirSync(bin);
+      writeFileSync(path.join(bin, 'apt-get'), `#!/bin/sh\ntouch "${path.join(s.root, 'apt-get-ran')}"\n`);
+      chmodSync(path.join(bin, 'apt-get'), 0o755);
+      return { CHROMIUM_PATH: '/nonexistent/chromium', PATH: `${bin}:${process.env.PATH}` };
+    },
+    cmd: (s) => ['bash', path.join(s.root, 'scripts/harness'), 'main'],
+  },
+  {
+    input: 'reports/ is a file, not a folder',
+    names: /HARNESS_REPORTS_DIR: reports is a file, not a folder\. Fix:/,
+    setup: (s) => {
+      rmSync(path.join(s.root, 'reports'), { recursive: true });
+      writeFileSync(path.join(s.root, 'reports'), 'a file where the folder should be');
+      return undefined;
+    },
+  },
+  {
+    input: 'HARNESS_REPORTS_DIR: not writable',
+    names: /HARNESS_REPORTS_DIR: .* (is not writable|is on a read-only file system)\. Fix:/,
+    setup: (s) => {
+      if (process.getuid?.() === 0) return { HARNESS_REPORTS_DIR: '/sys/harness-reports' }; // root writes through modes: sysfs refuses
+      chmodSync(path.join(s.root, 'reports'), 0o500);
+      return undefined;
+    },
+  },
+  {
+    input: 'a second main job on the same reports folder',
+    names: /another job is already running on reports \(main job, pid \d+[^)]*\); this main job was refused[\s\S]*Fix:/,
+    setup: async (s) => {
+      const lock = await acquireReportsLock(path.join(s.root, 'reports'), 'main job');
+      held.set(s.root, lock);
+      return undefined;
+    },
+  },
+];
+
+const held = new Map<string, { release(): Promise<void> }>();
+
+for (const row of ROWS) {
+  test(`bad input stopped cleanly: ${row.input}`, async () => {
+    const s = scratch({ simulator: row.simulator });
+    try {
+      const env = (await row.setup(s)) ?? {};
+      const before = s.fingerprint();
+      const r = s.run(env, row.cmd?.(s));
+      const out = `${r.stderr}\n${r.stdout}`;
+      expect(r.status, out).toBe(2);
+      expect(out).toMatch(row.names);
+      expect(out).toMatch(/Fix/);
+      expect(out, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(out).not.toMatch(/ENOTDIR|REPORT FAILED|Verdict:|Report:/);
+      // nothing started: no simulator URL announced, no suite step
+      expect(out).not.toMatch(/── suites|target: sim \(embedded simulator/);
+      expect(existsSync(path.join(s.root, 'apt-get-ran')), 'apt-get must not run').toBe(false);
+      // one message: every line belongs to it (no second error after the first)
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(12);
+      expect(s.fingerprint(), 'results, report, history and token store unchanged').toBe(before);
+    } finally {
+      await held.get(s.root)?.release();
+      if (existsSync(path.join(s.root, 'reports'))) chmodSync(path.join(s.root, 'reports'), 0o700);
+      rmSync(s.root, { recursive: true, force: true });
+    }
+  });
+}
