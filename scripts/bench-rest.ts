@@ -2,7 +2,7 @@
  * `npm run bench -- rest` (or `tsx scripts/bench-rest.ts`): the full scope × site matrix for every configured account
  * against a private simulator with 150 ms injected latency on every API call. Prints requests sent, retries and wall
  * time next to the lower bound = requests ÷ allowed concurrency × latency (allowed concurrency = per-site limit × site
- * lanes). Target (issue 5): wall ≤ 1.3 × bound. Tokens are obtained first through the real consent flow and are not
+ * lanes). Target: wall ≤ 1.3 × bound. Tokens are obtained first through the real consent flow and are not
  * part of the timed section. Exit 1 when the target is missed.
  */
 import { chromium } from '@playwright/test';
@@ -12,8 +12,10 @@ import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
 import { registerSecret } from '../fixtures/core/redact.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
-import { probeAccount, RestClient, ScopeProber } from '../fixtures/rest/client.ts';
+import { RestClient } from '../fixtures/rest/client.ts';
 import { loadExpectations } from '../fixtures/rest/expectations.ts';
+import { probeAccount } from '../fixtures/rest/matrix.ts';
+import { ScopeProber } from '../fixtures/rest/prober.ts';
 import { loadCatalog } from '../fixtures/rest/scopes.ts';
 
 const LATENCY_MS = 150;

@@ -1,20 +1,17 @@
 /**
  * Generated: one test per (account, site, scope) from the scope catalog × the configured accounts × the sites of the
- * expectations file (account-level scopes such as read:me once per account). Each test probes the scope, attaches
- * the redacted request/response summary as evidence, labels the Allure result with `outcome` (what happened) and
- * `expected` (what the expectations file says) for the gate, and fails with expected vs received and the fix.
+ * expectations file (account-level scopes such as read:me once per account). The `probe` fixture probes the scope,
+ * attaches the redacted request/response summary as evidence and labels `expected` and `outcome` for the gate; the
+ * test fails with expected vs received and the fix.
  *
  * Scopes with no safe probe (catalog `probe: "none"`) are never silently passed: the test checks what can be checked
- * (is the scope in the site's grant as the expectations say?), labels the outcome `not-probeable`, adds a
- * `not-probeable` annotation with the catalog's reason, and ends as SKIPPED with that reason.
+ * (is the scope in the site's grant as the expectations say?) and ends as SKIPPED with the catalog's reason.
  */
 
-import { explainBySiteConsent } from '../../fixtures/consent/record.ts';
-import { categoryInfo } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { attach, labelExpected, labelOutcome, mismatchMessage, proberFor, suiteInputs } from './support.ts';
+import { restSuite } from '../../fixtures/rest/fixture.ts';
 
-const { config, catalog, exp } = suiteInputs();
+const { config, catalog, exp } = restSuite();
 
 for (const acct of config.accounts) {
   test.describe(`${acct.role} scopes`, () => {
@@ -22,37 +19,19 @@ for (const acct of config.accounts) {
       for (const site of entry.siteScoped ? exp.sites : [undefined]) {
         const expected = exp.expected(acct.role, site?.key, entry.scope);
         const where = site ? ` on ${site.key}` : '';
-        test(`${acct.role} gets ${expected} for ${entry.scope}${where}`, async ({ rest, tokens }, testInfo) => {
-          await labelExpected({ role: acct.role, site, scope: entry.scope, expected });
-          const prober = await proberFor(rest, tokens, acct.role);
-          const outcome = explainBySiteConsent(config.reportsDir, acct.role, site?.url, await prober.probe(entry.scope, site));
-          await labelOutcome(outcome.category);
-          await attach(
-            testInfo,
-            `${entry.scope}${where}: ${entry.request ? `${entry.request.method} ${entry.request.path.split('?')[0]}` : entry.probe}`,
-            outcome.evidence,
-          );
-          testInfo.annotations.push({ type: 'outcome', description: `${outcome.category}: ${outcome.reason}` });
-
+        test(`${acct.role} gets ${expected} for ${entry.scope}${where}`, async ({ probe }) => {
+          const outcome = await probe.scope({ role: acct.role, scope: entry.scope, site, expected });
           if (outcome.category === 'not-probeable' && expected === 'not-probeable') {
-            testInfo.annotations.push({ type: 'not-probeable', description: entry.why ?? outcome.reason });
             if (site) {
-              const want = exp.grantState(acct.role, site.key, entry.scope);
+              const want = exp.grantState(acct.role, site.key, entry.scope) === 'granted';
               expect(
                 outcome.scopeInGrant,
-                `${entry.scope} on ${site.key}: accessible-resources must ${want === 'granted' ? '' : 'not '}list it (the only check possible without a safe probe)`,
-              ).toBe(want === 'granted');
+                `${entry.scope} on ${site.key}: accessible-resources must ${want ? '' : 'not '}list it (the only check possible without a safe probe)`,
+              ).toBe(want);
             }
             test.skip(true, `not-probeable: ${entry.why ?? outcome.reason}`);
-            return;
           }
-          expect(
-            outcome.category,
-            mismatchMessage(`${acct.role} / ${entry.scope}${where}`, expected, outcome.category, outcome.reason),
-          ).toBe(expected);
-          // a pass on a category that is not a success still says what it means
-          if (!categoryInfo(outcome.category).ok)
-            testInfo.annotations.push({ type: 'meaning', description: categoryInfo(outcome.category).title });
+          expect(outcome).toHaveOutcome(expected);
         });
       }
     }

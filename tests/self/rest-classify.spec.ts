@@ -1,5 +1,5 @@
 /**
- * The REST classifier (fixtures/rest/classify.ts) rule by rule, on the wire shapes of atlassian-oauth.md §5. Pure.
+ * The REST classifier (fixtures/rest/classify.ts) rule by rule, on the wire shapes of docs/reference/atlassian-oauth.md §5. Pure.
  */
 
 import { expect, test } from '../../fixtures/index.ts';

@@ -5,15 +5,18 @@
  */
 import { createServer } from 'node:net';
 import { expect, test } from '../../fixtures/index.ts';
-import { RestClient, retryAfterMs, ScopeProber } from '../../fixtures/rest/client.ts';
+import { retryAfterMs } from '../../fixtures/rest/client.ts';
+import { ScopeProber } from '../../fixtures/rest/prober.ts';
 import { loadCatalog } from '../../fixtures/rest/scopes.ts';
+import { WORLD } from '../support/world.ts';
 
+/** a made-up bearer token carrying the canary marker, so the secret scanner would catch it anywhere */
 const TOKEN = 'SIMCANARY-rest-client-selftest-token-0001';
 const PATH = '/oauth/token/accessible-resources';
 
-test('per-site concurrency is bounded and separate sites run in parallel', async ({ sim }) => {
+test('per-site concurrency is bounded and separate sites run in parallel', async ({ sim, restClient }) => {
   await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '^/oauth/token/accessible-resources$', latencyMs: 150 }] });
-  const client = new RestClient({ baseUrl: sim.urls.api, perSiteConcurrency: 3 });
+  const client = restClient({ perSiteConcurrency: 3 });
   const t0 = performance.now();
   const calls = [...Array(12)].map((_, i) =>
     client.request({ method: 'GET', path: PATH, token: TOKEN, lane: i % 2 ? 'site-a' : 'site-b' }),
@@ -25,10 +28,12 @@ test('per-site concurrency is bounded and separate sites run in parallel', async
   // 6 calls per lane, 3 at a time → 2 rounds of 150 ms per lane, lanes in parallel
   expect(wall).toBeGreaterThanOrEqual(290);
   expect(wall).toBeLessThan(1500);
-  await client.close();
 });
 
-test('a 429 with Retry-After pauses the whole site lane, then every call completes with the retry recorded', async ({ sim }) => {
+test('a 429 with Retry-After pauses the whole site lane, then every call completes with the retry recorded', async ({
+  sim,
+  restClient,
+}) => {
   await sim.admin.setFaults({
     rules: [
       {
@@ -41,7 +46,7 @@ test('a 429 with Retry-After pauses the whole site lane, then every call complet
       },
     ],
   });
-  const client = new RestClient({ baseUrl: sim.urls.api, perSiteConcurrency: 1 });
+  const client = restClient({ perSiteConcurrency: 1 });
   const t0 = performance.now();
   const [first, second] = await Promise.all([
     client.request({ method: 'GET', path: PATH, token: TOKEN, lane: 's' }),
@@ -54,52 +59,44 @@ test('a 429 with Retry-After pauses the whole site lane, then every call complet
   // the second call waited for the pause too instead of hitting the limit again
   expect(performance.now() - t0).toBeGreaterThanOrEqual(1000);
   expect(client.stats).toMatchObject({ requests: 3, retries: 1 });
-  await client.close();
 });
 
-test('a Retry-After beyond the budget is not waited for: the 429 is returned at once', async ({ sim }) => {
+test('a Retry-After beyond the budget is not waited for: the 429 is returned at once', async ({ sim, restClient }) => {
   await sim.admin.setFaults({ rules: [{ role: 'api', status: 429, retryAfterSeconds: 30 }] });
-  const client = new RestClient({ baseUrl: sim.urls.api, retry: { maxWaitMs: 5_000 } });
+  const client = restClient({ retry: { maxWaitMs: 5_000 } });
   const t0 = performance.now();
   const r = await client.request({ method: 'GET', path: PATH, token: TOKEN });
   expect(r.status).toBe(429);
   expect(r.retries).toBe(0);
   expect(r.headers['retry-after']).toBe('30');
   expect(performance.now() - t0).toBeLessThan(2_000);
-  await client.close();
 });
 
-test('a 503 with Retry-After is retried and the retry is visible', async ({ sim }) => {
+test('a 503 with Retry-After is retried and the retry is visible', async ({ sim, restClient }) => {
   await sim.admin.setFaults({ rules: [{ role: 'api', status: 503, count: 2, retryAfterSeconds: 0 }] });
-  const client = new RestClient({ baseUrl: sim.urls.api });
+  const client = restClient();
   const r = await client.request({ method: 'GET', path: PATH, token: TOKEN });
   expect(r.status).toBe(401);
   expect(r.retryLog.map((x) => x.status)).toEqual([503, 503]);
-  await client.close();
 });
 
-test('the atl-traceid of every response is kept', async ({ sim }) => {
-  const client = new RestClient({ baseUrl: sim.urls.api });
+test('the atl-traceid of every response is kept', async ({ sim, restClient }) => {
+  const client = restClient();
   const a = await client.request({ method: 'GET', path: PATH, token: TOKEN });
   const b = await client.request({ method: 'GET', path: PATH, token: TOKEN });
   expect(a.traceId).toMatch(/^[0-9a-f]{8,}$/);
   expect(b.traceId).toMatch(/^[0-9a-f]{8,}$/);
   expect(a.traceId).not.toBe(b.traceId);
   expect(a.traceId).toBe(a.headers['atl-traceid']);
-  await client.close();
 });
 
-test('the token never appears in evidence, outcomes or transport errors', async ({ sim }) => {
-  const client = new RestClient({ baseUrl: sim.urls.api });
+// `sim` resets the world: no fault rule of another test is in force
+test('the token never appears in evidence, outcomes or transport errors', async ({ sim: _reset, restClient }) => {
+  const client = restClient();
   const prober = new ScopeProber(client, loadCatalog(), { role: 'member', token: TOKEN, tokenScopes: [] });
-  const outcome = await prober.probe('read:jira-work', {
-    key: 'acme',
-    cloudId: 'a1c3e5f7-0000-4000-8000-000000000001',
-    url: 'https://acme-sim.atlassian.net',
-  });
+  const outcome = await prober.probe('read:jira-work', WORLD.sites.acme);
   expect(outcome.category).toBe('token-invalid');
   expect(JSON.stringify(outcome)).not.toContain(TOKEN);
-  await client.close();
 
   // a port nothing listens on
   const port = await new Promise<number>((resolve) => {
@@ -108,12 +105,11 @@ test('the token never appears in evidence, outcomes or transport errors', async 
       s.close(() => resolve(p));
     });
   });
-  const dead = new RestClient({ baseUrl: `http://127.0.0.1:${port}` });
+  const dead = restClient({ baseUrl: `http://127.0.0.1:${port}` });
   const err = await dead.request({ method: 'GET', path: PATH, token: TOKEN }).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect((err as Error).message).toContain(`GET http://127.0.0.1:${port}${PATH} failed`);
   expect((err as Error).message).not.toContain(TOKEN);
-  await dead.close();
 });
 
 test('Retry-After is read as delay-seconds or as an HTTP-date', () => {

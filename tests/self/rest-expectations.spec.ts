@@ -7,6 +7,7 @@ import { loadConfig } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { ExpectationsError, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { CATALOG_FILE, CatalogError, loadCatalog, parseCatalog } from '../../fixtures/rest/scopes.ts';
+import { WORLD } from '../support/world.ts';
 
 const config = loadConfig();
 const catalog = loadCatalog();
@@ -102,7 +103,7 @@ test('a site neither present nor absent for a role is reported', () => {
 
 test('a schema error (wrong type) names its path', () => {
   const bad = clone();
-  bad.sites = { acme: { cloudId: 'not-a-uuid', url: 'https://acme-sim.atlassian.net' } };
+  bad.sites = { acme: { cloudId: 'not-a-uuid', url: WORLD.sites.acme.url } };
   expect(errorOf(() => parse(bad)).problems).toEqual(['sites.acme.cloudId: must be the site cloudId (a UUID)']);
 });
 
@@ -126,7 +127,7 @@ test('a catalog entry with a broken probe is reported by index and scope name', 
 });
 
 test('the catalog covers every scope of the reference table (atlassian-oauth.md §6) and every scope the .env.sim app requests', () => {
-  // atlassian-oauth.md §6, row by row
+  // docs/reference/atlassian-oauth.md §6, row by row
   const reference = [
     'read:jira-user',
     'read:jira-work',

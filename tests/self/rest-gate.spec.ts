@@ -14,11 +14,10 @@ import { redact } from '../../fixtures/core/redact.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { runGate } from '../../scripts/gate.ts';
-import { loadSuite } from '../support/rest.ts';
+import { WORLD } from '../support/world.ts';
 
-const suite = loadSuite();
-const ACME = suite.exp.site('acme').cloudId;
-const GLOBEX = suite.exp.site('globex').cloudId;
+const ACME = WORLD.sites.acme.cloudId;
+const GLOBEX = WORLD.sites.globex.cloudId;
 
 function runApiSuite(sim: SimHandle, reportsDir: string, extra: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -63,12 +62,12 @@ test('the gate is green on the default world and red, naming every breakage with
     // seven breakages, each on different cells; tokens were issued before, so no re-consent happens (--no-deps)
     await sim.admin.patchWorld({
       users: {
-        'member@sim.example': { sites: { [GLOBEX]: null } }, // user removed from a site
-        'org.admin@sim.example': { sites: { [ACME]: { jira: 'user' } } }, // product permission downgraded
+        [WORLD.emails.member]: { sites: { [GLOBEX]: null } }, // user removed from a site
+        [WORLD.emails.admin]: { sites: { [ACME]: { jira: 'user' } } }, // product permission downgraded
       },
       sites: { [GLOBEX]: { products: ['jira', 'jira-software'] } }, // Confluence uninstalled
     });
-    await sim.admin.revokeGrant('site.admin@sim.example', suite.config.app.clientId); // app revoked for one user
+    await sim.admin.revokeGrant(WORLD.emails.siteadmin, WORLD.app.clientId); // app revoked for one user
     await sim.admin.setFaults({
       rules: [
         { role: 'api', pathRegex: '/rest/api/3/priority$', status: 500 }, // 5xx

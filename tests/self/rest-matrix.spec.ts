@@ -5,62 +5,65 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { RestClient } from '../../fixtures/rest/client.ts';
 import { attachMatrix, cells, consentRole, diff, loadSuite, matrix, proberFor } from '../support/rest.ts';
+import { WORLD } from '../support/world.ts';
 
 const suite = loadSuite();
-const ACME = suite.exp.site('acme');
-const GLOBEX = suite.exp.site('globex');
-const CLIENT_ID = suite.config.app.clientId;
+const { acme: ACME, globex: GLOBEX } = WORLD.sites;
+const CLIENT_ID = WORLD.app.clientId;
 const siteScoped = suite.catalog.scopes.filter((e) => e.siteScoped).map((e) => e.scope);
 const probed = (pred: (e: (typeof suite.catalog.scopes)[number]) => boolean) =>
   suite.catalog.scopes.filter((e) => pred(e)).map((e) => e.scope);
 
 test.describe.configure({ timeout: 180_000 });
 
-test('default world: every account, site and scope matches the expectations file', async ({ sim, browser }, testInfo) => {
-  const client = new RestClient({ baseUrl: sim.urls.api });
-  try {
-    for (const role of suite.exp.roles) {
-      const tokens = await consentRole(suite, sim, browser, role);
-      const list = await matrix(suite, proberFor(suite, client, role, tokens));
-      await attachMatrix(testInfo, `matrix ${role}`, list);
-      expect(list.length, `${role}: one cell per site-scoped scope and site plus one per account-level scope`).toBe(
-        siteScoped.length * suite.exp.sites.length + (suite.catalog.scopes.length - siteScoped.length),
-      );
-      expect(diff(suite, list), `${role}: cells that differ from ${suite.exp.file}`).toEqual([]);
-    }
-    // every API call was answered by a handler the simulator knows (the probes are real paths)
-    expect((await sim.admin.unrecognised()).filter((r) => r.host === 'api.atlassian.com')).toEqual([]);
-  } finally {
-    await client.close();
+test('default world: every account, site and scope matches the expectations file', async ({
+  sim,
+  target,
+  browser,
+  restClient,
+}, testInfo) => {
+  const client = restClient();
+  for (const role of suite.exp.roles) {
+    const tokens = await consentRole(suite, target, browser, role);
+    const list = await matrix(suite, proberFor(suite, client, role, tokens));
+    await attachMatrix(testInfo, `matrix ${role}`, list);
+    expect(list.length, `${role}: one cell per site-scoped scope and site plus one per account-level scope`).toBe(
+      siteScoped.length * suite.exp.sites.length + (suite.catalog.scopes.length - siteScoped.length),
+    );
+    expect(diff(suite, list), `${role}: cells that differ from ${suite.exp.file}`).toEqual([]);
   }
+  // every API call was answered by a handler the simulator knows (the probes are real paths)
+  expect((await sim.admin.unrecognised()).filter((r) => r.host === 'api.atlassian.com')).toEqual([]);
 });
 
 test.describe('breakages through the admin API', () => {
   test('scope removed from the app and re-consented: manage:jira-webhook becomes scope-missing on every site, nothing else changes', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
     const scopes = suite.config.app.scopes.filter((s) => s !== 'manage:jira-webhook');
     await sim.admin.patchWorld({ apps: { [CLIENT_ID]: { scopes } } });
-    const client = new RestClient({ baseUrl: sim.urls.api });
-    const list = await matrix(suite, proberFor(suite, client, 'member', await consentRole(suite, sim, browser, 'member', { scopes })));
+    const client = restClient();
+    const list = await matrix(suite, proberFor(suite, client, 'member', await consentRole(suite, target, browser, 'member', { scopes })));
     await attachMatrix(testInfo, 'matrix member', list);
     expect(diff(suite, list, cells('member', ['acme', 'globex'], ['manage:jira-webhook'], 'scope-missing'))).toEqual([]);
-    await client.close();
   });
 
   test('granular scope removed while its classic alternative stays: read:status:jira is scope-missing, not granted', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
     const scopes = suite.config.app.scopes.filter((s) => s !== 'read:status:jira');
     await sim.admin.patchWorld({ apps: { [CLIENT_ID]: { scopes } } });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const list = await matrix(
       suite,
-      proberFor(suite, client, 'admin', await consentRole(suite, sim, browser, 'admin', { scopes, sites: ['acme'] })),
+      proberFor(suite, client, 'admin', await consentRole(suite, target, browser, 'admin', { scopes, sites: ['acme'] })),
     );
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(
@@ -70,16 +73,17 @@ test.describe('breakages through the admin API', () => {
         cells('admin', ['acme'], ['read:status:jira'], 'scope-missing'),
       ),
     ).toEqual([]);
-    await client.close();
   });
 
   test('grant revoked by an admin: every probe of the account is token-invalid, the token response facts stay', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'member');
-    await sim.admin.revokeGrant(suite.config.accounts.find((a) => a.role === 'member')?.email ?? '', CLIENT_ID);
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const tokens = await consentRole(suite, target, browser, 'member');
+    await sim.admin.revokeGrant(WORLD.emails.member, CLIENT_ID);
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'member', tokens));
     await attachMatrix(testInfo, 'matrix member', list);
     expect(
@@ -88,51 +92,58 @@ test.describe('breakages through the admin API', () => {
         ...cells('member', [undefined], ['read:me'], 'token-invalid'),
       }),
     ).toEqual([]);
-    await client.close();
   });
 
-  test('user removed from globex: every globex probe is site-not-authorized, acme is untouched', async ({ sim, browser }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'member');
-    await sim.admin.patchWorld({ users: { 'member@sim.example': { sites: { [GLOBEX.cloudId]: null } } } });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+  test('user removed from globex: every globex probe is site-not-authorized, acme is untouched', async ({
+    sim,
+    target,
+    browser,
+    restClient,
+  }, testInfo) => {
+    const tokens = await consentRole(suite, target, browser, 'member');
+    await sim.admin.patchWorld({ users: { [WORLD.emails.member]: { sites: { [GLOBEX.cloudId]: null } } } });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'member', tokens));
     await attachMatrix(testInfo, 'matrix member', list);
     expect(diff(suite, list, cells('member', ['globex'], siteScoped, 'site-not-authorized'))).toEqual([]);
-    await client.close();
   });
 
   test('Confluence uninstalled from globex: every probed Confluence scope on globex is product-not-installed', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
+    const tokens = await consentRole(suite, target, browser, 'admin');
     await sim.admin.patchWorld({ sites: { [GLOBEX.cloudId]: { products: ['jira', 'jira-software'] } } });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
     const confluence = probed((e) => e.product === 'confluence' && e.probe !== 'none');
     expect(diff(suite, list, cells('admin', ['globex'], confluence, 'product-not-installed'))).toEqual([]);
-    await client.close();
   });
 
   test('Jira permission downgraded from admin to user on acme: manage:jira-configuration there is permission-denied', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
-    await sim.admin.patchWorld({ users: { 'org.admin@sim.example': { sites: { [ACME.cloudId]: { jira: 'user' } } } } });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const tokens = await consentRole(suite, target, browser, 'admin');
+    await sim.admin.patchWorld({ users: { [WORLD.emails.admin]: { sites: { [ACME.cloudId]: { jira: 'user' } } } } });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(diff(suite, list, cells('admin', ['acme'], ['manage:jira-configuration'], 'permission-denied'))).toEqual([]);
-    await client.close();
   });
 
   test('rate limit beyond the retry budget: the throttled probe is rate-limited with its retries recorded, the rest pass', async ({
     sim,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
+    const tokens = await consentRole(suite, target, browser, 'admin');
     await sim.admin.setFaults({
       rules: [
         {
@@ -145,7 +156,7 @@ test.describe('breakages through the admin API', () => {
         },
       ],
     });
-    const client = new RestClient({ baseUrl: sim.urls.api, retry: { maxRetries: 2, budgetMs: 5_000, maxWaitMs: 2_000 } });
+    const client = restClient({ retry: { maxRetries: 2, budgetMs: 5_000, maxWaitMs: 2_000 } });
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(diff(suite, list, cells('admin', ['acme', 'globex'], ['read:status:jira'], 'rate-limited'))).toEqual([]);
@@ -155,37 +166,41 @@ test.describe('breakages through the admin API', () => {
       expect(c.evidence?.detail?.rateLimitReason).toBe('jira-burst-based');
     }
     expect(client.stats.retries).toBe(4);
-    await client.close();
   });
 
   test('a 429 within the retry budget is retried after Retry-After and the probe passes with the retry visible', async ({
     sim,
+    target,
     browser,
+    restClient,
   }) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin', { sites: ['acme'] });
+    const tokens = await consentRole(suite, target, browser, 'admin', { sites: ['acme'] });
     await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/rest/api/3/status$', status: 429, count: 1, retryAfterSeconds: 1 }] });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const outcome = await proberFor(suite, client, 'admin', tokens).probe('read:status:jira', ACME);
     expect(outcome.category).toBe('granted');
     expect(outcome.evidence?.retries).toBe(1);
     expect(outcome.evidence?.detail?.retryLog).toEqual([{ status: 429, waitMs: 1000, rateLimitReason: 'jira-burst-based' }]);
     expect(outcome.evidence?.durationMs ?? 0).toBeGreaterThanOrEqual(1000);
-    await client.close();
   });
 
-  test('5xx from the gateway: the probe is server-error with its atl-traceid kept, the rest pass', async ({ sim, browser }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
+  test('5xx from the gateway: the probe is server-error with its atl-traceid kept, the rest pass', async ({
+    sim,
+    target,
+    browser,
+    restClient,
+  }, testInfo) => {
+    const tokens = await consentRole(suite, target, browser, 'admin');
     await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '/rest/api/3/priority$', status: 500 }] });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(diff(suite, list, cells('admin', ['acme', 'globex'], ['read:priority:jira'], 'server-error'))).toEqual([]);
     for (const c of list.filter((x) => x.scope === 'read:priority:jira')) expect(c.evidence?.traceId).toMatch(/^[0-9a-f]{8,}$/);
-    await client.close();
   });
 
-  test('410 Gone on a v2 endpoint: the probe is endpoint-gone, the rest pass', async ({ sim, browser }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
+  test('410 Gone on a v2 endpoint: the probe is endpoint-gone, the rest pass', async ({ sim, target, browser, restClient }, testInfo) => {
+    const tokens = await consentRole(suite, target, browser, 'admin');
     await sim.admin.setFaults({
       rules: [
         {
@@ -196,30 +211,30 @@ test.describe('breakages through the admin API', () => {
         },
       ],
     });
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens));
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(diff(suite, list, cells('admin', ['acme', 'globex'], ['read:comment:confluence'], 'endpoint-gone'))).toEqual([]);
-    await client.close();
   });
 
   test('unknown cloudId: every site-scoped probe there is site-not-authorized, the known sites pass', async ({
-    sim,
+    sim: _reset,
+    target,
     browser,
+    restClient,
   }, testInfo) => {
-    const tokens = await consentRole(suite, sim, browser, 'admin');
+    const tokens = await consentRole(suite, target, browser, 'admin');
     const ghost = { key: 'ghost', cloudId: randomUUID(), url: 'https://ghost-sim.atlassian.net' };
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const client = restClient();
     const list = await matrix(suite, proberFor(suite, client, 'admin', tokens), [ghost]);
     await attachMatrix(testInfo, 'matrix admin', list);
     expect(diff(suite, list, cells('admin', ['ghost'], siteScoped, 'site-not-authorized'))).toEqual([]);
-    await client.close();
   });
 
-  test('access token expired: every probe is token-invalid', async ({ sim, browser }, testInfo) => {
+  test('access token expired: every probe is token-invalid', async ({ sim, target, browser, restClient }, testInfo) => {
     await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: 2 } });
-    const tokens = await consentRole(suite, sim, browser, 'siteadmin');
-    const client = new RestClient({ baseUrl: sim.urls.api });
+    const tokens = await consentRole(suite, target, browser, 'siteadmin');
+    const client = restClient();
     // wait for the expiry the simulator decides, by asking it (no sleep)
     await expect
       .poll(
@@ -235,6 +250,5 @@ test.describe('breakages through the admin API', () => {
         ...cells('siteadmin', [undefined], ['read:me'], 'token-invalid'),
       }),
     ).toEqual([]);
-    await client.close();
   });
 });

@@ -1,46 +1,33 @@
 /**
- * Support for the REST self-tests (tests/self/rest-*.spec.ts): tokens on a private simulator through the real consent
- * flow (fixtures/consent/flow.ts, the same driver the `consent` project uses), the whole probe matrix for an account,
- * and the comparison "every cell matches the expectations file except exactly these".
+ * Support for the REST self-tests (tests/self/rest-*.spec.ts): tokens on the worker's private simulator through the
+ * real consent flow (fixtures/consent/flow.ts, the same driver the `consent` project uses), the whole probe matrix for
+ * an account, and the comparison "every cell matches the expectations file except exactly these".
  */
 import type { Browser, TestInfo } from '@playwright/test';
 import { runConsent } from '../../fixtures/consent/flow.ts';
 import type { TokenResponse } from '../../fixtures/consent/token-client.ts';
 import type { Category } from '../../fixtures/core/categories.ts';
-import { account, type HarnessConfig, loadConfig } from '../../fixtures/core/config.ts';
+import { account } from '../../fixtures/core/config.ts';
 import { redact, registerSecret } from '../../fixtures/core/redact.ts';
-import type { SimHandle } from '../../fixtures/core/simulator.ts';
-import { cellKey, type MatrixCell, probeAccount, type RestClient, ScopeProber } from '../../fixtures/rest/client.ts';
-import { type Expectations, loadExpectations, type SiteRef } from '../../fixtures/rest/expectations.ts';
-import { type Catalog, loadCatalog } from '../../fixtures/rest/scopes.ts';
+import type { Target } from '../../fixtures/core/target.ts';
+import type { RestClient } from '../../fixtures/rest/client.ts';
+import type { SiteRef } from '../../fixtures/rest/expectations.ts';
+import { type RestSuite, type RestTokens, restSuite } from '../../fixtures/rest/fixture.ts';
+import { cellKey, type MatrixCell, probeAccount } from '../../fixtures/rest/matrix.ts';
+import { ScopeProber } from '../../fixtures/rest/prober.ts';
 
-export interface Suite {
-  config: HarnessConfig;
-  catalog: Catalog;
-  exp: Expectations;
-}
+export type Suite = RestSuite;
 
 /** The .env.sim configuration with tests/expectations/sim-app.json (what the self-tests hold the suite to). */
-export function loadSuite(): Suite {
-  const config = loadConfig();
-  const catalog = loadCatalog();
-  if (!config.expectationsFile) throw new Error('EXPECTATIONS_FILE is not set (.env.sim sets it to tests/expectations/sim-app.json)');
-  const exp = loadExpectations({
-    file: config.expectationsFile,
-    catalog,
-    roles: config.accounts.map((a) => a.role),
-    requested: config.app.scopes,
-  });
-  return { config, catalog, exp };
-}
+export const loadSuite = restSuite;
 
 /**
  * Consent for `role` on each site it should have (in turn: one grant per app per account, new sites join the same
- * grant, atlassian-oauth.md §4) and return the last token response.
+ * grant, docs/reference/atlassian-oauth.md §4) and return the last token response.
  */
 export async function consentRole(
   suite: Suite,
-  sim: SimHandle,
+  target: Target,
   browser: Browser,
   role: string,
   opts: { scopes?: string[]; sites?: string[] } = {},
@@ -50,7 +37,7 @@ export async function consentRole(
   let tokens: TokenResponse | undefined;
   for (const siteKey of opts.sites ?? suite.exp.sitesPresent(role)) {
     const host = new URL(suite.exp.site(siteKey).url).host;
-    const r = await runConsent({ browser: async () => browser, authBase: sim.urls.auth, app }, acct, { site: host });
+    const r = await runConsent({ browser: async () => browser, authBase: target.urls.auth, app }, acct, { site: host });
     if (r.outcome.code !== 'granted' || !r.tokens) {
       throw new Error(`consent for ${role} on ${siteKey} ended with ${r.outcome.code} on screen ${r.outcome.screen}: ${r.outcome.detail}`);
     }
@@ -60,6 +47,21 @@ export async function consentRole(
   registerSecret(tokens.accessToken);
   registerSecret(tokens.refreshToken);
   return tokens;
+}
+
+/** Tokens for the `probe` fixture: one browser consent per role on first use, on the worker's private simulator. */
+export function consentTokens(suite: Suite, target: Target, browser: Browser): RestTokens {
+  const granted = new Map<string, Promise<TokenResponse>>();
+  return {
+    grant(role) {
+      let p = granted.get(role);
+      if (!p) {
+        p = consentRole(suite, target, browser, role);
+        granted.set(role, p);
+      }
+      return p;
+    },
+  };
 }
 
 export function proberFor(suite: Suite, client: RestClient, role: string, tokens: TokenResponse): ScopeProber {
