@@ -91,17 +91,23 @@ interface Row {
   cmd?: (s: Scratch) => string[];
 }
 
-const editJson = (file: string, edit: (j: Record<string, unknown>) => void) => {
+const editJson = (file: string, edit: (j: Record<string, unknown>) => void): undefined => {
   const j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   edit(j);
   writeFileSync(file, JSON.stringify(j));
+  return undefined;
+};
+
+const write = (file: string, text: string): undefined => {
+  writeFileSync(file, text);
+  return undefined;
 };
 
 const ROWS: Row[] = [
   {
     input: 'expectations file: malformed JSON',
     names: /Expectations file tests\/expectations\/sim-app\.json is invalid[\s\S]*malformed JSON[\s\S]*Fix:/,
-    setup: (s) => void writeFileSync(path.join(s.root, 'tests/expectations/sim-app.json'), '{ "version": 1,'),
+    setup: (s) => write(path.join(s.root, 'tests/expectations/sim-app.json'), '{ "version": 1,'),
   },
   {
     input: 'expectations file: unknown scope',
@@ -128,7 +134,7 @@ const ROWS: Row[] = [
   {
     input: 'scope catalog: not JSON',
     names: /Scope catalog fixtures\/rest\/scopes\.json is not readable JSON[\s\S]*Fix:/,
-    setup: (s) => void writeFileSync(path.join(s.root, 'fixtures/rest/scopes.json'), 'scopes: [oops'),
+    setup: (s) => write(path.join(s.root, 'fixtures/rest/scopes.json'), 'scopes: [oops'),
   },
   {
     input: 'MCP tool expectations (tests/expectations/tools-sim.json): wrong shape',
