@@ -3,8 +3,12 @@
  * current configuration or the simulator's canary marker. Prints the file and the kind of secret, never the secret.
  *
  * What it looks for: every value of a secret variable (isSecretVariable: *_PASSWORD, *_API_TOKEN, *_TOTP_SECRET,
- * *CLIENT_SECRET) from .env.sim/.env/environment, every secret registered in this process (knownSecrets), and the
- * marker `SIMCANARY` (every secret the simulator issues carries it). Each is searched plain, URL-encoded,
+ * *CLIENT_SECRET) from .env.sim/.env/environment, every secret registered in this process (knownSecrets), every
+ * access and refresh token in the token store the run used (this scanner runs in its own process and would otherwise
+ * never learn them: `.auth/tokens/`, HARNESS_TOKEN_STORE_DIR or `--token-store <dir>`, read only; format in
+ * fixtures/tokens/store.ts), and the simulator's canary marker (every secret the simulator issues carries it) as the
+ * simulator announced it in its ready line: HARNESS_SIM_URLS `.canary`, else the `<reportsDir>/.sim-canary` file global
+ * setup writes, else `SIMCANARY`. Each is searched plain, URL-encoded,
  * JSON-escaped and base64-encoded at all three alignments, because the single-file Allure report stores its data as
  * base64 and traces store request bodies as JSON.
  *
@@ -16,7 +20,7 @@
  * Policy (allure-playwright.md §3: Playwright cannot redact traces): trace, screenshot and video are off in
  * playwright.config.ts; anything that turns them on must make this scanner pass, or the run is not publishable.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, type statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, inflateSync } from 'node:zlib';
@@ -25,7 +29,76 @@ import { knownSecrets } from '../fixtures/core/redact.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { isZip, readZipEntries } from './lib/zip.ts';
 
+/** fallback only: the canary the simulator announces in its ready line wins (simulatorCanary) */
 export const CANARY = 'SIMCANARY';
+/** the file global setup writes the simulator's canary to, under the reports directory; never scanned itself */
+export const CANARY_FILE = '.sim-canary';
+
+/** The simulator's canary marker, as its ready line gave it (fixtures/core/simulator.ts SimUrls.canary). */
+export function simulatorCanary(
+  env: NodeJS.ProcessEnv = process.env,
+  reportsDir = reportsDirFromEnv(env),
+): { value: string; from: string } {
+  try {
+    const urls = JSON.parse(env.HARNESS_SIM_URLS ?? '') as { canary?: unknown };
+    if (typeof urls.canary === 'string' && urls.canary.length >= 4) return { value: urls.canary, from: 'HARNESS_SIM_URLS' };
+  } catch {
+    // not set or not JSON: try the file
+  }
+  try {
+    const v = readFileSync(path.join(reportsDir, CANARY_FILE), 'utf8').trim();
+    if (v.length >= 4) return { value: v, from: CANARY_FILE };
+  } catch {
+    // no file: the built-in marker
+  }
+  return { value: CANARY, from: 'built-in default' };
+}
+
+/** Default token store folders: HARNESS_TOKEN_STORE_DIR, then `.auth/tokens/` (fixtures/tokens/provider.ts). */
+export function defaultTokenStores(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.HARNESS_TOKEN_STORE_DIR, path.join(ROOT, '.auth', 'tokens')]
+    .filter((d): d is string => !!d)
+    .map((d) => path.resolve(ROOT, d));
+}
+
+/**
+ * Every access and refresh token in a token store folder (fixtures/tokens/store.ts: one JSON record per key with
+ * `accessToken` and `refreshToken`; moved-aside files too, they may hold live tokens). Read only; never throws.
+ */
+export function tokenStoreSecrets(dirs: readonly string[]): Secret[] {
+  const out: Secret[] = [];
+  const visit = (file: string, depth: number) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = lstatSync(file);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      if (depth > 2) return;
+      for (const f of readdirSync(file)) visit(path.join(file, f), depth + 1);
+      return;
+    }
+    if (!st.isFile() || st.size > 1_000_000 || !path.basename(file).includes('.json')) return;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    for (const [field, kind] of [
+      ['accessToken', 'access token (token store)'],
+      ['refreshToken', 'refresh token (token store)'],
+      ['access_token', 'access token (token store)'],
+      ['refresh_token', 'refresh token (token store)'],
+    ] as const) {
+      const v = rec[field];
+      if (typeof v === 'string' && v.length >= 8) out.push({ value: v, kind });
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) visit(d, 0);
+  return out;
+}
 
 export interface Secret {
   value: string;
@@ -66,8 +139,11 @@ function kindOfVariable(name: string): string {
   return `secret (${name})`;
 }
 
-/** Secrets of the current configuration; never throws on a bad configuration (the scan must still run). */
-export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): Secret[] {
+/**
+ * Secrets of the current configuration, the run's token store and the simulator's canary; never throws on a bad
+ * configuration (the scan must still run).
+ */
+export function configuredSecrets(env: NodeJS.ProcessEnv = process.env, tokenStores = defaultTokenStores(env)): Secret[] {
   const out = new Map<string, Secret>();
   const { vars } = collectEnv(env);
   for (const [name, value] of Object.entries(vars)) {
@@ -78,8 +154,10 @@ export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): Secret[
   } catch {
     // a broken config still has its secret variables collected above
   }
+  for (const s of tokenStoreSecrets(tokenStores)) if (!out.has(s.value)) out.set(s.value, s);
   for (const v of knownSecrets()) if (!out.has(v)) out.set(v, { value: v, kind: 'secret registered at runtime (token or password)' });
-  out.set(CANARY, { value: CANARY, kind: `simulator canary marker ${CANARY}` });
+  const canary = simulatorCanary(env);
+  out.set(canary.value, { value: canary.value, kind: `simulator canary marker (from ${canary.from})` });
   return [...out.values()];
 }
 
@@ -219,7 +297,7 @@ class Scanner {
       for (const name of readdirSync(p).sort()) await this.scanPath(path.join(p, name));
       return;
     }
-    if (!st.isFile()) return;
+    if (!st.isFile() || path.basename(p) === CANARY_FILE) return;
     const shown = p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p;
     await this.scanBuffer(shown, readFileSync(p));
   }
@@ -250,7 +328,8 @@ export async function scanSecrets(opts: ScanOptions = {}): Promise<ScanResult> {
 
 export function formatScan(r: ScanResult): string {
   const where = r.roots.map((x) => (x.startsWith(ROOT + path.sep) ? path.relative(ROOT, x) : x)).join(', ') || '(nothing to scan)';
-  if (r.ok) return `secret scan: clean (${r.filesScanned} files in ${where}; ${r.secretsChecked} secret values + canary checked)`;
+  if (r.ok)
+    return `secret scan: clean (${r.filesScanned} files in ${where}; ${r.secretsChecked} secret values, stored tokens and canary checked)`;
   const files = new Set(r.findings.map((f) => f.file.split('!/')[0]));
   return [
     `SECRET SCAN FAILED: ${r.findings.length} finding(s) in ${files.size} file(s) (${r.filesScanned} files scanned in ${where})`,
@@ -261,7 +340,16 @@ export function formatScan(r: ScanResult): string {
 }
 
 async function main(): Promise<void> {
-  const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const argv = process.argv.slice(2);
+  const ts = argv.indexOf('--token-store');
+  const tokenStore = ts >= 0 ? argv[ts + 1] : undefined;
+  if (ts >= 0 && (!tokenStore || !existsSync(tokenStore))) {
+    process.stderr.write(
+      `scan-secrets: --token-store ${JSON.stringify(tokenStore ?? '')} is not a folder. Fix: pass the token store the run used (default .auth/tokens).\n`,
+    );
+    process.exit(2);
+  }
+  const roots = argv.filter((a, i) => !a.startsWith('-') && (ts < 0 || i !== ts + 1));
   const missing = roots.filter((r) => !existsSync(r));
   if (missing.length) {
     process.stderr.write(
@@ -269,7 +357,8 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const r = await scanSecrets({ roots: roots.length ? roots : undefined });
+  const secrets = configuredSecrets(process.env, tokenStore ? [path.resolve(tokenStore)] : defaultTokenStores());
+  const r = await scanSecrets({ roots: roots.length ? roots : undefined, secrets });
   process.stdout.write(`${formatScan(r)}\n`);
   process.exit(r.ok ? 0 : 1);
 }

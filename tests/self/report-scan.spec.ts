@@ -6,7 +6,7 @@
  * scanner is what stands between a trace and a published report.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { expect, test } from '../../fixtures/index.ts';
 import { manyTests, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
 import { createZip } from '../../scripts/lib/zip.ts';
 import { generateReport } from '../../scripts/report.ts';
-import { CANARY, formatScan, scanSecrets } from '../../scripts/scan-secrets.ts';
+import { CANARY, configuredSecrets, formatScan, scanSecrets } from '../../scripts/scan-secrets.ts';
 import { writeSupportBundle } from '../../scripts/support-bundle.ts';
 
 let dir: string;
@@ -166,7 +166,7 @@ for (const plant of PLANTS) {
     // the temp dir is outside the project, so findings name absolute paths
     const wanted = r.findings.filter((f) => f.file === expectedFile);
     expect(wanted.map((f) => f.kind)).toContainEqual(
-      plant.secret === 'canary' ? `simulator canary marker ${CANARY}` : expect.stringContaining(plant.secret),
+      plant.secret === 'canary' ? expect.stringMatching(/^simulator canary marker/) : expect.stringContaining(plant.secret),
     );
     expect(
       wanted.find((f) => plant.encoding.test(f.encoding)),
@@ -227,4 +227,86 @@ test('npm run scan-secrets exits 1 naming the file and kind, 2 for a path that d
   const missing = cli(path.join(dir, 'nope'));
   expect(missing.status).toBe(2);
   expect(missing.stderr).toMatch(/not found\. Fix: pass existing files or directories/);
+});
+
+/** A token store record as fixtures/tokens/store.ts writes it (format harness-token-store/1). */
+function storeRecord(accessToken: string, refreshToken: string): string {
+  return JSON.stringify({
+    format: 'harness-token-store/1',
+    key: { origin: 'http://127.0.0.1:1', email: 'member@sim.example', clientId: 'c', scopes: ['read:me'] },
+    role: 'member',
+    accessToken,
+    refreshToken,
+    expiresAt: Date.now() + 3600_000,
+    scopes: ['read:me'],
+    obtainedAt: Date.now(),
+    refreshes: 0,
+    sites: [],
+  });
+}
+
+test("the scanner, in its own process, checks the tokens of the run's token store (store folder read, never written)", async () => {
+  // tokens without the canary marker (a real Atlassian run): only the store can tell the scanner about them
+  const access = `eyJreal.access.${Date.now()}`;
+  const refresh = `real-refresh-${Date.now()}`;
+  const store = put('store/0123abcd.json', storeRecord(access, refresh));
+  put('out/trace.txt', `Authorization: Bearer ${access}`);
+  put('out/log.txt', `refresh_token=${encodeURIComponent(refresh)}`);
+  const before = readFileSync(store, 'utf8');
+  const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'scan-secrets.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+  const r = cli({}, '--token-store', path.join(dir, 'store'), path.join(dir, 'out'));
+  expect(r.status, r.stdout + r.stderr).toBe(1);
+  expect(r.stdout).toMatch(/out\/trace\.txt: access token \(token store\) \[plain\]/);
+  expect(r.stdout).toMatch(/out\/log\.txt: refresh token \(token store\) \[(plain|url-encoded)\]/);
+  expect(r.stdout).not.toContain(access);
+  // the same through HARNESS_TOKEN_STORE_DIR (what a run with a custom store sets)
+  const viaEnv = cli({ HARNESS_TOKEN_STORE_DIR: path.join(dir, 'store') }, path.join(dir, 'out'));
+  expect(viaEnv.status, viaEnv.stdout).toBe(1);
+  expect(readFileSync(store, 'utf8')).toBe(before);
+  // and without the store the same files pass: the store is what the scanner learned the tokens from
+  const without = cli({ HARNESS_TOKEN_STORE_DIR: path.join(dir, 'no-store') }, path.join(dir, 'out'));
+  expect(without.status, without.stdout).toBe(0);
+});
+
+test("the canary comes from the simulator's ready line (env or the file global setup writes), SIMCANARY only as fallback", async () => {
+  const kinds = (env: NodeJS.ProcessEnv) =>
+    configuredSecrets({ ...env, HARNESS_REPORTS_DIR: dir }, [])
+      .filter((s) => s.kind.startsWith('simulator canary'))
+      .map((s) => [s.value, s.kind]);
+  expect(kinds({})).toEqual([[CANARY, 'simulator canary marker (from built-in default)']]);
+  put('.sim-canary', 'ZQCANARY7\n');
+  expect(kinds({})).toEqual([['ZQCANARY7', 'simulator canary marker (from .sim-canary)']]);
+  const urls = { auth: 'http://127.0.0.1:1', canary: 'RDYCANARY9' };
+  expect(kinds({ HARNESS_SIM_URLS: JSON.stringify(urls) })).toEqual([['RDYCANARY9', 'simulator canary marker (from HARNESS_SIM_URLS)']]);
+  // a planted value with the announced marker is found; the canary file itself is never a finding
+  put('out/resp.json', '{"access_token":"at-ZQCANARY7-1"}');
+  const r = await scanSecrets({ roots: [dir], secrets: configuredSecrets({ HARNESS_REPORTS_DIR: dir }, []) });
+  expect(r.findings.map((f) => [path.relative(dir, f.file), f.kind])).toEqual([
+    ['out/resp.json', 'simulator canary marker (from .sim-canary)'],
+  ]);
+});
+
+test('global setup writes the canary of the simulator it starts where the scanner reads it', async () => {
+  const out = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `const m = await import(${JSON.stringify(path.join(ROOT, 'fixtures', 'core', 'global-setup.ts'))}); const stop = await m.default({}); await stop();`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, HARNESS_SIM_URLS: '', TARGET: 'sim', HARNESS_REPORTS_DIR: dir },
+      timeout: 60_000,
+    },
+  );
+  expect(out.status, out.stderr).toBe(0);
+  expect(readFileSync(path.join(dir, '.sim-canary'), 'utf8')).toBe(CANARY);
 });
