@@ -5,14 +5,20 @@
  */
 import { z } from 'zod';
 import type { Router } from '../http.ts';
-import { updateWorld } from '../state.ts';
-import type { SiteData } from '../world.ts';
+import { CqlError, searchPages } from '../query/cql.ts';
+import type { BodyFormat } from '../render/adf.ts';
+import { ConfluenceRender, CREATED, type ConfPage as Page } from '../render/confluence.ts';
+import { userAvatar } from '../render/user.ts';
+import { updateWorld } from '../state/world.ts';
 import { fieldErrors, readJson, validate, validateQuery } from './body.ts';
 import { invalidBody, notFound } from './errors.ts';
 import { type ProductCall, productEndpoint } from './gate.ts';
-import { userAvatar } from './identity.ts';
 
-type Page = SiteData['confluence']['pages'][number];
+const render = (call: ProductCall) => new ConfluenceRender(call.ctx.bases.api, call.site.cloudId, call.site.site.url, call.site.data);
+
+/** `body-format` query parameter → the serializer's body format */
+const bodyFormat = (f: 'storage' | 'atlas_doc_format' | undefined): BodyFormat =>
+  f === 'storage' ? 'storage' : f === 'atlas_doc_format' ? 'adf' : 'none';
 
 /** Store a new page (both create endpoints, v2 and v1, end here); 404 when the site has no product data. */
 function addPage(call: ProductCall, fields: Pick<Page, 'spaceId' | 'title' | 'body' | 'parentId'>): Page {
@@ -36,11 +42,9 @@ function addPage(call: ProductCall, fields: Pick<Page, 'spaceId' | 'title' | 'bo
   if (!page) throw notFound('No product data for this site');
   return page;
 }
-const CREATED = '2025-01-06T09:00:00.000Z';
-
-const wiki = (call: ProductCall) => `${call.ctx.bases.api}/ex/confluence/${call.site.cloudId}/wiki`;
+const wiki = (call: ProductCall) => render(call).wiki;
 /** `_links.base` is the site's own wiki URL in real responses. */
-const siteWiki = (call: ProductCall) => `${call.site.site.url}/wiki`;
+const siteWiki = (call: ProductCall) => render(call).siteWiki;
 
 // ── v2 helpers ──────────────────────────────────────────────────────────────────────────────────────────────────
 const V2_REQUIRED: Record<string, string> = {
@@ -84,34 +88,6 @@ function v2Page<T>(
   return { results, _links: links };
 }
 
-function pageShape(call: ProductCall, p: Page, withBody: string | undefined): Record<string, unknown> {
-  const body = withBody === 'storage' ? { storage: { representation: 'storage', value: p.body } } : {};
-  return {
-    id: p.id,
-    status: 'current',
-    title: p.title,
-    spaceId: p.spaceId,
-    parentId: p.parentId,
-    parentType: p.parentId ? 'page' : null,
-    position: 0,
-    authorId: p.authorAccountId,
-    ownerId: p.authorAccountId,
-    lastOwnerId: null,
-    createdAt: CREATED,
-    version: { createdAt: CREATED, message: '', number: p.version, minorEdit: false, authorId: p.authorAccountId },
-    body,
-    _links: {
-      webui: `/spaces/${spaceKey(call, p.spaceId)}/pages/${p.id}`,
-      editui: `/pages/resumedraft.action?draftId=${p.id}`,
-      tinyui: `/x/${p.id}`,
-    },
-  };
-}
-
-function spaceKey(call: ProductCall, spaceId: string): string {
-  return call.site.data.confluence.spaces.find((s) => s.id === spaceId)?.key ?? spaceId;
-}
-
 function findPage(call: ProductCall, id: string): Page {
   const p = call.site.data.confluence.pages.find((x) => x.id === id);
   if (!p) throw notFound(`No content found with id: ContentId{id=${id}}`);
@@ -147,7 +123,7 @@ function registerV2(router: Router): void {
       v2Page(
         call,
         'pages',
-        pages.map((p) => pageShape(call, p, q['body-format'])),
+        pages.map((p) => render(call).page(p, bodyFormat(q['body-format']))),
         q,
         extra,
       ),
@@ -156,72 +132,32 @@ function registerV2(router: Router): void {
 
   productEndpoint(router, 'confPage', (call) => {
     const q = validateQuery(call.ctx, z.object({ 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() }), v2Invalid);
-    call.ctx.json(200, pageShape(call, findPage(call, call.ctx.params['id'] ?? ''), q['body-format']));
+    call.ctx.json(200, render(call).page(findPage(call, call.ctx.params['id'] ?? ''), bodyFormat(q['body-format'])));
   });
 
   // §6 read:space:confluence probe
   productEndpoint(router, 'confSpaces', (call) => {
     const q = validateQuery(call.ctx, V2Paging.extend({ keys: z.string().optional() }), v2Invalid);
     const keys = q.keys?.split(',');
-    const spaces = call.site.data.confluence.spaces
-      .filter((s) => !keys || keys.includes(s.key))
-      .map((s) => ({
-        id: s.id,
-        key: s.key,
-        name: s.name,
-        type: s.type,
-        status: 'current',
-        authorId: null,
-        createdAt: CREATED,
-        homepageId: call.site.data.confluence.pages.find((p) => p.spaceId === s.id && p.parentId === null)?.id ?? null,
-        description: null,
-        icon: null,
-        _links: { webui: `/spaces/${s.key}` },
-      }));
+    const r = render(call);
+    const spaces = call.site.data.confluence.spaces.filter((s) => !keys || keys.includes(s.key)).map((s) => r.space(s));
     call.ctx.json(200, v2Page(call, 'spaces', spaces, q));
   });
 
   // §6 read:attachment:confluence probe
   productEndpoint(router, 'confAttachments', (call) => {
     const q = validateQuery(call.ctx, V2Paging, v2Invalid);
-    const atts = call.site.data.confluence.pages.flatMap((p) =>
-      p.attachments.map((a) => ({
-        id: a.id,
-        status: 'current',
-        title: a.title,
-        createdAt: CREATED,
-        pageId: p.id,
-        mediaType: a.mediaType,
-        mediaTypeDescription: a.mediaType,
-        comment: '',
-        fileId: a.id.replace(/^att/, ''),
-        fileSize: a.fileSize,
-        webuiLink: `/pages/viewpageattachments.action?pageId=${p.id}`,
-        downloadLink: `/download/attachments/${p.id}/${encodeURIComponent(a.title)}`,
-        version: { createdAt: CREATED, message: '', number: 1, minorEdit: false, authorId: p.authorAccountId },
-        _links: {
-          webui: `/pages/viewpageattachments.action?pageId=${p.id}`,
-          download: `/download/attachments/${p.id}/${encodeURIComponent(a.title)}`,
-        },
-      })),
-    );
+    const r = render(call);
+    const atts = call.site.data.confluence.pages.flatMap((p) => p.attachments.map((a) => r.attachment(p, a)));
     call.ctx.json(200, v2Page(call, 'attachments', atts, q));
   });
 
   // §6 read:comment:confluence probe
   productEndpoint(router, 'confFooterComments', (call) => {
     const q = validateQuery(call.ctx, V2Paging.extend({ 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() }), v2Invalid);
-    const comments = call.site.data.confluence.pages.flatMap((p) =>
-      p.footerComments.map((c) => ({
-        id: c.id,
-        status: 'current',
-        title: `Re: ${p.title}`,
-        pageId: p.id,
-        version: { createdAt: CREATED, message: '', number: 1, minorEdit: false, authorId: c.authorAccountId },
-        body: q['body-format'] === 'storage' ? { storage: { representation: 'storage', value: c.body } } : {},
-        _links: { webui: `/spaces/${spaceKey(call, p.spaceId)}/pages/${p.id}?focusedCommentId=${c.id}` },
-      })),
-    );
+    const r = render(call);
+    const format = bodyFormat(q['body-format']);
+    const comments = call.site.data.confluence.pages.flatMap((p) => p.footerComments.map((c) => r.comment(p, c, 'footer', format)));
     call.ctx.json(200, v2Page(call, 'footer-comments', comments, q));
   });
 
@@ -241,7 +177,7 @@ function registerV2(router: Router): void {
       throw invalidBody('', { title: 'A page with this title already exists: A page already exists with the same TITLE in this space' });
     }
     const page = addPage(call, { spaceId: b.spaceId, title: b.title, body: b.body.value, parentId: b.parentId ?? null });
-    call.ctx.json(200, pageShape(call, page, 'storage'));
+    call.ctx.json(200, render(call).page(page, 'storage'));
   });
 }
 
@@ -264,52 +200,13 @@ function v1Page<T>(call: ProductCall, path: string, items: T[], start: number, l
   return { results, start, limit, size: results.length, _links: links };
 }
 
-function v1Content(call: ProductCall, p: Page): Record<string, unknown> {
-  const space = call.site.data.confluence.spaces.find((s) => s.id === p.spaceId);
-  return {
-    id: p.id,
-    type: 'page',
-    status: 'current',
-    title: p.title,
-    space: space ? { id: Number(space.id), key: space.key, name: space.name, type: space.type, status: 'current' } : undefined,
-    version: { number: p.version, when: CREATED, minorEdit: false, by: { type: 'known', accountId: p.authorAccountId } },
-    _links: { webui: `/spaces/${space?.key ?? ''}/pages/${p.id}`, self: `${wiki(call)}/rest/api/content/${p.id}`, tinyui: `/x/${p.id}` },
-    _expandable: {
-      body: '',
-      ancestors: '',
-      children: `/rest/api/content/${p.id}/child`,
-      restrictions: `/rest/api/content/${p.id}/restriction/byOperation`,
-    },
-  };
-}
-
-/** A tiny CQL subset for /wiki/rest/api/search: `type=page|space`, `space=KEY`, `title~"x"`, `text~"x"`, joined by AND. */
-function compileCql(cql: string): (p: Page, spaceKeyOf: (id: string) => string) => boolean {
-  const preds = cql
-    .replace(/\border\s+by\b[\s\S]*$/i, '')
-    .split(/\s+and\s+/i)
-    .map((c) => c.trim())
-    .filter((c) => c !== '')
-    .map((c) => {
-      const m = /^(type|space|title|text)\s*(=|~)\s*"?([^"]*)"?$/i.exec(c);
-      if (!m) throw invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not parse cql : ${cql}`);
-      const f = m[1]!.toLowerCase();
-      const v = m[3]!.toLowerCase();
-      if (f === 'type') return () => v === 'page';
-      if (f === 'space') return (_p: Page, key: (id: string) => string) => key(_p.spaceId).toLowerCase() === v;
-      if (f === 'title') return (p: Page) => (m[2] === '=' ? p.title.toLowerCase() === v : p.title.toLowerCase().includes(v));
-      return (p: Page) => `${p.title} ${p.body}`.toLowerCase().includes(v);
-    });
-  return (p, key) => preds.every((pr) => pr(p, key));
-}
-
 function registerV1(router: Router): void {
   // §5 row 4: removed list endpoints → 410 after the scope check (gate.ts, `gone`); the handlers never run.
   productEndpoint(router, 'confV1ContentList', () => undefined);
   productEndpoint(router, 'confV1SpaceList', () => undefined);
 
   productEndpoint(router, 'confV1Content', (call) => {
-    call.ctx.json(200, v1Content(call, findPage(call, call.ctx.params['id'] ?? '')));
+    call.ctx.json(200, render(call).content(findPage(call, call.ctx.params['id'] ?? '')));
   });
 
   // §6 read:confluence-content.all probe
@@ -355,24 +252,15 @@ function registerV1(router: Router): void {
         invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: ${issues[0]?.message ?? 'invalid query'}`),
     );
     const started = Date.now();
-    const pred = compileCql(q.cql);
-    const key = (id: string) => spaceKey(call, id);
-    const hits = call.site.data.confluence.pages.filter((p) => pred(p, key));
-    const results = hits.slice(q.start, q.start + q.limit).map((p) => ({
-      content: v1Content(call, p),
-      title: p.title,
-      excerpt: p.body.replace(/<[^>]+>/g, '').slice(0, 120),
-      url: `/spaces/${key(p.spaceId)}/pages/${p.id}`,
-      resultGlobalContainer: {
-        title: call.site.data.confluence.spaces.find((s) => s.id === p.spaceId)?.name ?? '',
-        displayUrl: `/spaces/${key(p.spaceId)}`,
-      },
-      entityType: 'content',
-      iconCssClass: 'aui-icon content-type-page',
-      lastModified: CREATED,
-      friendlyLastModified: 'Jan 06, 2025',
-      score: 1,
-    }));
+    let hits: Page[];
+    try {
+      hits = searchPages(call.site.data.confluence, q.cql);
+    } catch (e) {
+      if (e instanceof CqlError) throw invalidBody(`com.atlassian.confluence.api.service.exceptions.BadRequestException: ${e.message}`);
+      throw e;
+    }
+    const r = render(call);
+    const results = hits.slice(q.start, q.start + q.limit).map((p) => r.searchResult(p));
     call.ctx.json(200, {
       results,
       start: q.start,
@@ -453,6 +341,6 @@ function registerV1(router: Router): void {
       body: b.body.storage.value,
       parentId: b.ancestors?.[b.ancestors.length - 1]?.id ?? null,
     });
-    call.ctx.json(200, v1Content(call, page));
+    call.ctx.json(200, render(call).content(page));
   });
 }

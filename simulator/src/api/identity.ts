@@ -3,17 +3,13 @@
  * (atlassian-oauth.md §4).
  */
 import type { Router } from '../http.ts';
-import { world } from '../state.ts';
+import { userAvatar } from '../render/user.ts';
+import { world } from '../state/world.ts';
 import { gatewayEndpoint, reachableSites } from './gate.ts';
 import { scopeProduct } from './scopes.ts';
 
 /** atlassian-oauth.md §4 example value (a CDN the harness never fetches). */
 const DEFAULT_SITE_AVATAR = 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/flag.png';
-const AVATAR_CDN = 'https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net';
-
-export function userAvatar(accountId: string): string {
-  return `${AVATAR_CDN}/${encodeURIComponent(accountId)}/128`;
-}
 
 export function registerIdentity(router: Router): void {
   // §4: one entry per site in the grant: {id, name, url, scopes, avatarUrl}; order not meaningful.

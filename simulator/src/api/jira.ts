@@ -8,14 +8,15 @@
  */
 import { z } from 'zod';
 import type { Router } from '../http.ts';
-import { updateWorld, world } from '../state.ts';
+import { JqlError, searchIssues } from '../query/jql.ts';
+import { adfToText } from '../render/adf.ts';
+import { type JiraIssue, JiraRender } from '../render/jira.ts';
+import { updateWorld, world } from '../state/world.ts';
 import { fieldErrors, readJson, validate, validateQuery } from './body.ts';
 import { invalidBody, notFound } from './errors.ts';
 import { type ProductCall, productEndpoint } from './gate.ts';
-import { adfText, type JiraIssue, JiraShapes } from './jira-shapes.ts';
-import { compileJql, JqlError } from './jql.ts';
 
-const shapes = (call: ProductCall) => new JiraShapes(call.ctx.bases.api, call.site.cloudId, call.site.data);
+const shapes = (call: ProductCall) => new JiraRender(call.ctx.bases.api, call.site.cloudId, call.site.data);
 
 /** Jira's 400 for a body/query that fails validation: `{"errorMessages":[],"errors":{field: message}}`. */
 const jiraInvalid =
@@ -186,25 +187,22 @@ export function registerJira(router: Router): void {
     fields: z.union([z.string(), z.array(z.string())]).optional(),
   });
   const search = (call: ProductCall, q: z.infer<typeof SearchQuery>) => {
-    let pred: ReturnType<typeof compileJql>;
+    let hits: JiraIssue[];
     try {
-      pred = compileJql(q.jql);
+      hits = searchIssues(call.site.data.jira.issues, q.jql, call.principal.user.accountId);
     } catch (e) {
       if (e instanceof JqlError) throw invalidBody(e.message);
       throw e;
     }
     const start = q.nextPageToken ? Number(Buffer.from(q.nextPageToken, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(start) || start < 0) throw invalidBody('The provided next page token is invalid or expired.');
-    const me = call.principal.user.accountId;
-    const hits = call.site.data.jira.issues.filter((i) => pred(i, me));
+    // without `fields` real /search/jql returns ids only
     const requested = (Array.isArray(q.fields) ? q.fields : (q.fields ?? 'id').split(',')).map((f) => f.trim()).filter((f) => f !== '');
-    const all = requested.includes('*all') || requested.includes('*navigable');
-    const want = (name: string) => all || requested.includes(name);
     const s = shapes(call);
     const slice = hits.slice(start, start + q.maxResults);
     const isLast = start + slice.length >= hits.length;
     call.ctx.json(200, {
-      issues: slice.map((i) => s.issue(i, want)),
+      issues: slice.map((i) => s.issue(i, requested)),
       isLast,
       ...(isLast ? {} : { nextPageToken: Buffer.from(String(start + slice.length)).toString('base64url') }),
     });
@@ -218,12 +216,7 @@ export function registerJira(router: Router): void {
   productEndpoint(router, 'jiraIssue', (call) => {
     const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
     const fields = call.ctx.query.get('fields');
-    const requested = fields ? fields.split(',').map((f) => f.trim()) : ['*all'];
-    const all = requested.includes('*all') || requested.includes('*navigable');
-    call.ctx.json(
-      200,
-      shapes(call).issue(i, (name) => all || requested.includes(name)),
-    );
+    call.ctx.json(200, shapes(call).issue(i, fields ? fields.split(',').map((f) => f.trim()) : undefined));
   });
 
   // §6 read:project:jira: "only GET needing it alone"
@@ -396,7 +389,7 @@ function registerJiraWrites(router: Router): void {
         key: `${project.key}-${nextIssueNumber(d.jira.issues, project.key)}`,
         projectKey: project.key,
         summary: f.summary,
-        description: f.description === undefined ? '' : typeof f.description === 'string' ? f.description : adfText(f.description),
+        description: f.description === undefined ? '' : typeof f.description === 'string' ? f.description : adfToText(f.description),
         issueType: typeName,
         status: 'To Do',
         assigneeAccountId: null,
@@ -425,7 +418,7 @@ function registerJiraWrites(router: Router): void {
       const summary = b.fields?.['summary'];
       if (typeof summary === 'string') i.summary = summary;
       const description = b.fields?.['description'];
-      if (description !== undefined) i.description = typeof description === 'string' ? description : adfText(description);
+      if (description !== undefined) i.description = typeof description === 'string' ? description : adfToText(description);
     });
     call.ctx.res.writeHead(204, { 'cache-control': 'no-store' });
     call.ctx.res.end();
@@ -437,7 +430,7 @@ function registerJiraWrites(router: Router): void {
     const input = await readJson(call.ctx);
     requireObject(input);
     const b = validate(CommentBody, input, () => invalidBody('', { comment: 'Comment body can not be empty!' }));
-    const text = adfText(b.body);
+    const text = adfToText(b.body);
     if (text.trim() === '') throw invalidBody('', { comment: 'Comment body can not be empty!' });
     const cloudId = call.site.cloudId;
     let made: JiraIssue['comments'][number] | undefined;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Bases } from '../../http.ts';
+import { adf, bodyText, stripTags } from '../../render/adf.ts';
 import { world } from '../../state.ts';
 import type { World } from '../../world.ts';
 import type { Principal } from '../principal.ts';
@@ -141,49 +142,8 @@ export function userRef(accountId: string | null): Record<string, unknown> | nul
   return { accountId, displayName: u[1].name, emailAddress: u[0], active: u[1].status === 'active', accountType: 'atlassian' };
 }
 
-/** plain text → Atlassian Document Format */
-export function adf(text: string): Record<string, unknown> {
-  const paragraphs = text === '' ? [] : text.split(/\n{2,}/);
-  return {
-    type: 'doc',
-    version: 1,
-    content: paragraphs.map((p) => ({ type: 'paragraph', content: [{ type: 'text', text: p }] })),
-  };
-}
-
-/** a request's rich-text body → plain text stored in the world (ADF JSON or markdown/plain) */
-export function bodyText(body: unknown): string {
-  if (typeof body === 'string') {
-    const t = body.trim();
-    if (t.startsWith('{')) {
-      try {
-        return bodyText(JSON.parse(t));
-      } catch {
-        return body;
-      }
-    }
-    return body;
-  }
-  if (body && typeof body === 'object') {
-    const parts: string[] = [];
-    const walk = (n: unknown): void => {
-      if (!n || typeof n !== 'object') return;
-      const o = n as { text?: unknown; content?: unknown; type?: unknown };
-      if (typeof o.text === 'string') parts.push(o.text);
-      if (Array.isArray(o.content)) {
-        for (const c of o.content) walk(c);
-        if (o.type === 'paragraph') parts.push('\n\n');
-      }
-    };
-    walk(body);
-    return parts.join('').trim();
-  }
-  return '';
-}
-
-export function stripTags(html: string): string {
-  return html.replace(/<[^>]+>/g, '').trim();
-}
+/** rich text helpers shared with the REST gateway (render/adf.ts) */
+export { adf, bodyText, stripTags };
 
 export function issueRef(env: ToolEnv, cloudId: string, id: string): string {
   return `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/issue/${id}`;

@@ -3,11 +3,13 @@
  * (the data the REST gateway serves) in Confluence REST v2 shapes; write tools mutate it through `updateWorld`.
  */
 import { z } from 'zod';
+import { CqlError, searchPages } from '../../query/cql.ts';
+import { type BodyFormat, toStorage as storageOf } from '../../render/adf.ts';
+import { type CommentKind, ConfluenceRender } from '../../render/confluence.ts';
 import { updateWorld } from '../../state.ts';
 import type { World } from '../../world.ts';
 import { ToolError } from '../texts.ts';
 import {
-  adf,
   bodyText,
   cloudIdArg,
   contentFormatArg,
@@ -32,10 +34,15 @@ export function clearConfluenceSideTables(): void {
   replyParents.clear();
 }
 
-function confOf(env: ToolEnv, cloudIdInput: string, write = false): { cloudId: string; conf: ConfData; siteUrl: string } {
+function confOf(
+  env: ToolEnv,
+  cloudIdInput: string,
+  write = false,
+): { cloudId: string; conf: ConfData; siteUrl: string; view: ConfluenceRender } {
   const r = resolveCloud(env, cloudIdInput);
   requireProduct(env, r, 'confluence', write);
-  return { cloudId: r.cloudId, conf: siteData(r.cloudId).confluence, siteUrl: r.site.url.replace(/\/$/, '') };
+  const siteUrl = r.site.url.replace(/\/$/, '');
+  return { cloudId: r.cloudId, conf: siteData(r.cloudId).confluence, siteUrl, view: render(env, r.cloudId, siteUrl) };
 }
 
 function findSpace(conf: ConfData, idOrKey: string): Space {
@@ -53,48 +60,22 @@ function findPage(conf: ConfData, id: string): Page {
 
 type Fmt = 'adf' | 'markdown' | undefined;
 
-function renderBody(storage: string, fmt: Fmt): unknown {
-  const text = stripTags(storage);
-  if (fmt === 'markdown') return text;
-  return { atlas_doc_format: { value: JSON.stringify(adf(text)), representation: 'atlas_doc_format' } };
+/** the REST serializer of this site (Confluence REST v2 shapes) */
+function render(env: ToolEnv, cloudId: string, siteUrl: string): ConfluenceRender {
+  return new ConfluenceRender(env.bases.api, cloudId, siteUrl, siteData(cloudId));
+}
+
+/** `contentFormat`/`responseContentFormat`: ADF unless the caller asked for markdown (plain text) */
+function formatOf(fmt: Fmt): BodyFormat {
+  return fmt === 'markdown' ? 'markdown' : 'adf';
 }
 
 function toStorage(body: string): string {
-  const text = bodyText(body);
-  return text
-    .split(/\n{2,}/)
-    .map((p) => `<p>${p.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`)
-    .join('');
+  return storageOf(bodyText(body));
 }
 
-function pageJson(conf: ConfData, siteUrl: string, p: Page, fmt: Fmt, includeBody = true): Record<string, unknown> {
-  const space = conf.spaces.find((s) => s.id === p.spaceId);
-  return {
-    id: p.id,
-    status: 'current',
-    title: p.title,
-    spaceId: p.spaceId,
-    parentId: p.parentId,
-    parentType: p.parentId ? 'page' : null,
-    authorId: p.authorAccountId,
-    ownerId: p.authorAccountId,
-    version: { number: p.version, message: '', minorEdit: false, authorId: p.authorAccountId },
-    ...(includeBody ? { body: renderBody(p.body, fmt) } : {}),
-    _links: { webui: `/spaces/${space?.key ?? p.spaceId}/pages/${p.id}`, base: `${siteUrl}/wiki` },
-  };
-}
-
-function commentJson(p: Page, c: Comment, kind: 'footer' | 'inline', fmt: Fmt): Record<string, unknown> {
-  return {
-    id: c.id,
-    status: 'current',
-    title: `Re: ${p.title}`,
-    pageId: p.id,
-    ...(replyParents.has(c.id) ? { parentCommentId: replyParents.get(c.id) } : {}),
-    version: { number: 1, authorId: c.authorAccountId, minorEdit: false },
-    body: renderBody(c.body, fmt),
-    ...(kind === 'inline' ? { resolutionStatus: 'open' } : {}),
-  };
+function commentJson(r: ConfluenceRender, p: Page, c: Comment, kind: CommentKind, fmt: Fmt): Record<string, unknown> {
+  return r.comment(p, c, kind, formatOf(fmt), replyParents.get(c.id));
 }
 
 function mutateConf(cloudId: string, fn: (conf: ConfData) => void): void {
@@ -117,65 +98,6 @@ function findComment(conf: ConfData, id: string): { page: Page; comment: Comment
     if (i) return { page, comment: i, kind: 'inline' };
   }
   throw new ToolError(`No comment found with id: ${id}`);
-}
-
-// ---------- CQL subset: clauses joined by AND ----------
-interface CqlClause {
-  field: string;
-  op: string;
-  value: string;
-}
-function parseCql(cql: string): CqlClause[] {
-  const body = cql.replace(/\s+order\s+by\s+.*$/i, '').trim();
-  if (body === '') return [];
-  return body.split(/\s+AND\s+/i).map((part) => {
-    const m = /^\s*([a-zA-Z.]+)\s*(!=|=|~|!~)\s*(?:"([^"]*)"|'([^']*)'|(\S+))\s*$/.exec(part);
-    if (!m) throw new ToolError(`Could not parse cql : ${cql}`);
-    const field = m[1]!.toLowerCase();
-    if (!['type', 'space', 'space.key', 'title', 'text', 'id', 'ancestor', 'parent'].includes(field))
-      throw new ToolError(`Could not parse cql : ${cql} (unsupported field '${m[1]}')`);
-    return { field, op: m[2]!, value: m[3] ?? m[4] ?? m[5] ?? '' };
-  });
-}
-
-function cqlMatch(conf: ConfData, p: Page, c: CqlClause): boolean {
-  const space = conf.spaces.find((s) => s.id === p.spaceId);
-  const v = c.value.toLowerCase();
-  let have: string[];
-  switch (c.field) {
-    case 'type':
-      have = ['page'];
-      break;
-    case 'space':
-    case 'space.key':
-      have = [space?.key ?? '', p.spaceId];
-      break;
-    case 'title':
-      have = [p.title];
-      break;
-    case 'text':
-      have = [p.title, stripTags(p.body)];
-      break;
-    case 'id':
-      have = [p.id];
-      break;
-    default: {
-      // ancestor / parent
-      const chain: string[] = [];
-      let cur = p.parentId;
-      while (cur) {
-        chain.push(cur);
-        if (c.field === 'parent') break;
-        cur = conf.pages.find((x) => x.id === cur)?.parentId ?? null;
-      }
-      have = chain;
-    }
-  }
-  const lower = have.map((h) => h.toLowerCase());
-  if (c.op === '=') return lower.includes(v);
-  if (c.op === '!=') return !lower.includes(v);
-  const contains = lower.some((h) => h.includes(v.replace(/\*/g, '')));
-  return c.op === '~' ? contains : !contains;
 }
 
 const READ_PAGE = ['read:page:confluence', 'read:confluence:mcp'] as const;
@@ -214,7 +136,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       limit: z.number().int().min(1).max(250).optional(),
     },
     run(a, env) {
-      const { conf, siteUrl } = confOf(env, a.cloudId);
+      const { conf, siteUrl, view } = confOf(env, a.cloudId);
       const keys = a.keys?.map((k) => k.toUpperCase());
       const all = conf.spaces.filter(
         (s) =>
@@ -224,15 +146,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
           a.status !== 'archived',
       );
       const start = a.start ?? 0;
-      const results = all.slice(start, start + (a.limit ?? 25)).map((s) => ({
-        id: s.id,
-        key: s.key,
-        name: s.name,
-        type: s.type,
-        status: 'current',
-        homepageId: conf.pages.find((p) => p.spaceId === s.id && !p.parentId)?.id ?? null,
-        _links: { webui: `/spaces/${s.key}`, base: `${siteUrl}/wiki` },
-      }));
+      const results = all.slice(start, start + (a.limit ?? 25)).map((s) => view.space(s));
       return { results, _links: { base: `${siteUrl}/wiki` } };
     },
   }),
@@ -253,7 +167,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       ...listArgs,
     },
     run(a, env) {
-      const { conf, siteUrl } = confOf(env, a.cloudId);
+      const { conf, siteUrl, view } = confOf(env, a.cloudId);
       const space = findSpace(conf, a.spaceId);
       const all =
         a.contentType === 'blogpost' || (a.status && a.status !== 'current')
@@ -262,7 +176,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       if (a.sort === 'title' || a.sort === '-title') all.sort((x, y) => x.title.localeCompare(y.title) * (a.sort === '-title' ? -1 : 1));
       const { results, next } = pageSlice(all, a.limit, a.cursor);
       return {
-        results: results.map((p) => pageJson(conf, siteUrl, p, 'markdown', false)),
+        results: results.map((p) => view.page(p, 'none')),
         _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
       };
     },
@@ -281,8 +195,8 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       contentFormat: contentFormatArg,
     },
     run(a, env) {
-      const { conf, siteUrl } = confOf(env, a.cloudId);
-      return pageJson(conf, siteUrl, findPage(conf, a.pageId), a.contentFormat);
+      const { conf, view } = confOf(env, a.cloudId);
+      return view.page(findPage(conf, a.pageId), formatOf(a.contentFormat));
     },
   }),
   defineTool({
@@ -327,12 +241,12 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
         ...listArgs,
       },
       run(a, env) {
-        const { conf, siteUrl } = confOf(env, a.cloudId);
+        const { conf, siteUrl, view } = confOf(env, a.cloudId);
         const p = findPage(conf, a.pageId);
         const list = (kind === 'footer' ? p.footerComments : p.inlineComments).filter((c) => !replyParents.has(c.id));
         const { results, next } = pageSlice(a.status && a.status !== 'current' ? [] : list, a.limit, a.cursor);
         return {
-          results: results.map((c) => commentJson(p, c, kind, 'markdown')),
+          results: results.map((c) => commentJson(view, p, c, kind, 'markdown')),
           _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
         };
       },
@@ -347,7 +261,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
     scopes: READ_COMMENT,
     input: { cloudId: cloudIdArg, commentId: z.string().min(1), commentType: z.enum(['footer', 'inline']), ...listArgs },
     run(a, env) {
-      const { conf, siteUrl } = confOf(env, a.cloudId);
+      const { conf, siteUrl, view } = confOf(env, a.cloudId);
       const parent = findComment(conf, a.commentId);
       if (parent.kind !== a.commentType) throw new ToolError(`Comment ${a.commentId} is not a ${a.commentType} comment.`);
       const list = (parent.kind === 'footer' ? parent.page.footerComments : parent.page.inlineComments).filter(
@@ -355,7 +269,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       );
       const { results, next } = pageSlice(list, a.limit, a.cursor);
       return {
-        results: results.map((c) => commentJson(parent.page, c, parent.kind, 'markdown')),
+        results: results.map((c) => commentJson(view, parent.page, c, parent.kind, 'markdown')),
         _links: { base: `${siteUrl}/wiki`, ...(next ? { next: `?cursor=${next}` } : {}) },
       };
     },
@@ -376,28 +290,17 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       limit: z.number().int().min(1).max(250).optional(),
     },
     run(a, env) {
-      const { conf, siteUrl } = confOf(env, a.cloudId);
-      const clauses = parseCql(a.cql);
-      const hits = conf.pages.filter((p) => clauses.every((c) => cqlMatch(conf, p, c)));
+      const { conf, siteUrl, view } = confOf(env, a.cloudId);
+      let hits: Page[];
+      try {
+        hits = searchPages(conf, a.cql);
+      } catch (e) {
+        if (e instanceof CqlError) throw new ToolError(e.message);
+        throw e;
+      }
       const { results, next } = pageSlice(hits, a.limit, a.cursor);
       return {
-        results: results.map((p) => {
-          const space = conf.spaces.find((s) => s.id === p.spaceId);
-          return {
-            content: {
-              id: p.id,
-              type: 'page',
-              status: 'current',
-              title: p.title,
-              _links: { webui: `/spaces/${space?.key}/pages/${p.id}` },
-            },
-            title: p.title,
-            excerpt: stripTags(p.body).slice(0, 200),
-            url: `/spaces/${space?.key}/pages/${p.id}`,
-            resultGlobalContainer: { title: space?.name ?? '', displayUrl: `/spaces/${space?.key}` },
-            entityType: 'content',
-          };
-        }),
+        results: results.map((p) => view.searchResult(p)),
         start: 0,
         limit: a.limit ?? 25,
         size: results.length,
@@ -427,7 +330,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       subtype: z.string().optional(),
     },
     run(a, env) {
-      const { cloudId, conf, siteUrl } = confOf(env, a.cloudId, true);
+      const { cloudId, conf, view } = confOf(env, a.cloudId, true);
       const space = findSpace(conf, a.spaceId);
       if (a.parentId) {
         const parent = findPage(conf, a.parentId);
@@ -453,7 +356,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       mutateConf(cloudId, (c) => {
         c.pages.push(page);
       });
-      return pageJson(conf, siteUrl, page, a.contentFormat);
+      return view.page(page, formatOf(a.contentFormat));
     },
   }),
   defineTool({
@@ -491,7 +394,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
         p.version += 1;
       });
       const fresh = siteData(cloudId).confluence;
-      return pageJson(fresh, siteUrl, findPage(fresh, page.id), a.contentFormat, a.includeBody ?? true);
+      return render(env, cloudId, siteUrl).page(findPage(fresh, page.id), a.includeBody === false ? 'none' : formatOf(a.contentFormat));
     },
   }),
   ...(['footer', 'inline'] as const).map((kind) =>
@@ -524,7 +427,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
           : {}),
       },
       run(a, env) {
-        const { cloudId } = confOf(env, a.cloudId, true);
+        const { cloudId, view } = confOf(env, a.cloudId, true);
         const conf = siteData(cloudId).confluence;
         let page: Page;
         if (a.parentCommentId) {
@@ -546,7 +449,7 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
           (kind === 'footer' ? p.footerComments : p.inlineComments).push(comment);
         });
         if (a.parentCommentId) replyParents.set(comment.id, a.parentCommentId);
-        return commentJson(page, comment, kind, a.contentFormat);
+        return commentJson(view, page, comment, kind, a.contentFormat);
       },
     }),
   ),

@@ -4,11 +4,12 @@
  * (§4: getJiraIssue "returns raw Jira REST v3 JSON (`self: https://api.atlassian.com/ex/jira/<cloudId>/…`)" [S56]).
  */
 import { z } from 'zod';
+import { JqlError, searchIssues } from '../../query/jql.ts';
+import { durationSeconds, JiraRender } from '../../render/jira.ts';
 import { updateWorld, world } from '../../state.ts';
 import type { World } from '../../world.ts';
 import { ToolError } from '../texts.ts';
 import {
-  adf,
   bodyText,
   cloudIdArg,
   contentFormatArg,
@@ -21,7 +22,6 @@ import {
   siteData,
   type ToolEnv,
   type ToolSpec,
-  userRef,
 } from './common.ts';
 
 type JiraData = World['data'][string]['jira'];
@@ -51,268 +51,19 @@ function findProject(jira: JiraData, idOrKey: string): Project {
   return p;
 }
 
-function issueTypeOf(project: Project | undefined, name: string): { id: string; name: string } {
-  return project?.issueTypes.find((t) => t.name === name) ?? { id: '10001', name };
+/** The REST serializer of this site: MCP Jira tools return raw Jira REST v3 JSON (§4 [S56]). */
+function render(env: ToolEnv, cloudId: string, markdown = false): JiraRender {
+  return new JiraRender(env.bases.api, cloudId, siteData(cloudId), markdown);
 }
 
-export function issueJson(
-  env: ToolEnv,
-  cloudId: string,
-  jira: JiraData,
-  issue: Issue,
-  opts: { fields?: string[]; markdown?: boolean } = {},
-): Record<string, unknown> {
-  const project = jira.projects.find((p) => p.key === issue.projectKey);
-  const text = (s: string) => (opts.markdown ? s : adf(s));
-  const all: Record<string, unknown> = {
-    summary: issue.summary,
-    description: issue.description === '' ? null : text(issue.description),
-    issuetype: issueTypeOf(project, issue.issueType),
-    status: {
-      name: issue.status,
-      statusCategory: { key: issue.status === 'Done' ? 'done' : issue.status === 'To Do' ? 'new' : 'indeterminate' },
-    },
-    project: project ? { id: project.id, key: project.key, name: project.name } : { key: issue.projectKey },
-    assignee: userRef(issue.assigneeAccountId),
-    reporter: userRef(issue.reporterAccountId),
-    comment: {
-      comments: issue.comments.map((c) => commentJson(env, cloudId, issue, c, opts.markdown)),
-      maxResults: issue.comments.length,
-      total: issue.comments.length,
-      startAt: 0,
-    },
-    worklog: {
-      worklogs: issue.worklogs.map((w) => worklogJson(env, cloudId, issue, w)),
-      total: issue.worklogs.length,
-      startAt: 0,
-      maxResults: issue.worklogs.length,
-    },
-    issuelinks: issue.links.map((l) => {
-      const type = jira.issueLinkTypes.find((t) => t.name === l.type);
-      const other = l.inwardKey === issue.key ? { outwardIssue: { key: l.outwardKey } } : { inwardIssue: { key: l.inwardKey } };
-      return { id: l.id, type: type ?? { name: l.type }, ...other };
-    }),
-  };
-  const wanted = opts.fields && opts.fields.length > 0 && !opts.fields.includes('*all') ? opts.fields : undefined;
-  const fields = wanted ? Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k))) : all;
-  return {
-    expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
-    id: issue.id,
-    self: issueRef(env, cloudId, issue.id),
-    key: issue.key,
-    fields,
-  };
-}
-
-function commentJson(
-  env: ToolEnv,
-  cloudId: string,
-  issue: Issue,
-  c: Issue['comments'][number],
-  markdown?: boolean,
-): Record<string, unknown> {
-  return {
-    id: c.id,
-    self: `${issueRef(env, cloudId, issue.id)}/comment/${c.id}`,
-    author: userRef(c.authorAccountId),
-    body: markdown ? c.body : adf(c.body),
-    created: c.created,
-    updated: c.created,
-  };
-}
-
-function worklogJson(env: ToolEnv, cloudId: string, issue: Issue, w: Issue['worklogs'][number]): Record<string, unknown> {
-  return {
-    id: w.id,
-    self: `${issueRef(env, cloudId, issue.id)}/worklog/${w.id}`,
-    issueId: issue.id,
-    timeSpent: w.timeSpent,
-    timeSpentSeconds: seconds(w.timeSpent),
-    started: w.started,
-  };
-}
-
-/** Jira duration "1w 2d 3h 4m" → seconds (Jira's default 5-day week, 8-hour day) */
-function seconds(d: string): number {
-  const unit: Record<string, number> = { w: 5 * 8 * 3600, d: 8 * 3600, h: 3600, m: 60 };
-  let total = 0;
-  for (const m of d.matchAll(/(\d+(?:\.\d+)?)\s*([wdhm])/g)) total += Number(m[1]) * (unit[m[2]!] ?? 0);
-  return Math.round(total);
-}
-
-// ---------- JQL (a small subset: clauses joined by AND, ORDER BY) ----------
-
-type Token = { kind: 'word' | 'string' | 'op' | 'punct'; value: string };
-
-function tokenize(q: string): Token[] {
-  const out: Token[] = [];
-  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(!=|!~|>=|<=|=|~|>|<)|([(),])|([^\s"'(),=!~<>]+))/y;
-  re.lastIndex = 0;
-  while (re.lastIndex < q.length) {
-    const m = re.exec(q);
-    if (!m)
-      throw new ToolError(`Error in the JQL Query: unexpected character at position ${re.lastIndex + 1} (query: ${JSON.stringify(q)})`);
-    if (m[1] !== undefined) out.push({ kind: 'string', value: m[1].replace(/\\(.)/g, '$1') });
-    else if (m[2] !== undefined) out.push({ kind: 'string', value: m[2].replace(/\\(.)/g, '$1') });
-    else if (m[3] !== undefined) out.push({ kind: 'op', value: m[3] });
-    else if (m[4] !== undefined) out.push({ kind: 'punct', value: m[4] });
-    else if (m[5] !== undefined) out.push({ kind: 'word', value: m[5] });
-    if (/^\s*$/.test(q.slice(re.lastIndex))) break;
+/** The one JQL engine (query/jql.ts); its errors become tool errors in Jira's wording. */
+function runJql(jira: JiraData, jql: string, me: string): Issue[] {
+  try {
+    return searchIssues(jira.issues, jql, me);
+  } catch (e) {
+    if (e instanceof JqlError) throw new ToolError(e.message);
+    throw e;
   }
-  return out;
-}
-
-interface Clause {
-  field: string;
-  op: string;
-  values: string[];
-}
-
-const JQL_FIELDS = new Set([
-  'project',
-  'key',
-  'issuekey',
-  'id',
-  'status',
-  'summary',
-  'text',
-  'description',
-  'issuetype',
-  'type',
-  'assignee',
-  'reporter',
-]);
-
-/** Parse the JQL subset; errors use Jira's "Error in the JQL Query" wording. */
-export function parseJql(jql: string): { clauses: Clause[]; order: Array<{ field: string; desc: boolean }> } {
-  const t = tokenize(jql);
-  const clauses: Clause[] = [];
-  const order: Array<{ field: string; desc: boolean }> = [];
-  let i = 0;
-  const bad = (msg: string): never => {
-    throw new ToolError(`Error in the JQL Query: ${msg} (query: ${JSON.stringify(jql)})`);
-  };
-  const isWord = (k: number, w: string) => t[k]?.kind === 'word' && t[k]!.value.toLowerCase() === w;
-  while (i < t.length) {
-    if (isWord(i, 'order') && isWord(i + 1, 'by')) {
-      i += 2;
-      while (i < t.length) {
-        const f = t[i++];
-        if (f?.kind !== 'word') bad('Expecting a field name after ORDER BY.');
-        let desc = false;
-        if (isWord(i, 'desc') || isWord(i, 'asc')) desc = t[i++]!.value.toLowerCase() === 'desc';
-        order.push({ field: f!.value.toLowerCase(), desc });
-        if (t[i]?.value === ',') i++;
-        else break;
-      }
-      if (i < t.length) bad(`Unexpected ${JSON.stringify(t[i]!.value)} after ORDER BY.`);
-      break;
-    }
-    if (clauses.length > 0) {
-      if (isWord(i, 'and')) i++;
-      else if (isWord(i, 'or')) bad('The simulator supports only clauses joined by AND.');
-      else bad(`Expecting AND or ORDER BY but got ${JSON.stringify(t[i]!.value)}.`);
-    }
-    const f = t[i++];
-    if (f?.kind !== 'word') bad('Expecting a field name.');
-    const field = f!.value.toLowerCase();
-    if (!JQL_FIELDS.has(field)) bad(`Field '${f!.value}' does not exist or you do not have permission to view it.`);
-    let op = t[i]?.value.toLowerCase() ?? '';
-    if (isWord(i, 'not') && isWord(i + 1, 'in')) {
-      op = 'not in';
-      i += 2;
-    } else if (t[i]?.kind === 'op' || op === 'in' || op === 'is') i++;
-    else bad(`Expecting an operator after '${f!.value}'.`);
-    const values: string[] = [];
-    if (op === 'in' || op === 'not in') {
-      if (t[i]?.value !== '(') bad(`Expecting '(' after ${op.toUpperCase()}.`);
-      i++;
-      while (i < t.length && t[i]!.value !== ')') {
-        if (t[i]!.value !== ',') values.push(t[i]!.value);
-        i++;
-      }
-      if (t[i]?.value !== ')') bad("Expecting ')'.");
-      i++;
-    } else {
-      const v = t[i++];
-      if (!v || v.kind === 'op' || v.kind === 'punct') bad(`Expecting a value after '${f!.value} ${op}'.`);
-      let value = v!.value;
-      if (v!.kind === 'word' && t[i]?.value === '(' && t[i + 1]?.value === ')') {
-        value = `${value}()`;
-        i += 2;
-      }
-      values.push(value);
-    }
-    clauses.push({ field, op, values });
-  }
-  return { clauses, order };
-}
-
-function matches(issue: Issue, c: Clause, me: string): boolean {
-  const vals = c.values.map((v) => (v.toLowerCase() === 'currentuser()' ? me : v));
-  const get = (): string[] => {
-    switch (c.field) {
-      case 'project':
-        return [issue.projectKey];
-      case 'key':
-      case 'issuekey':
-        return [issue.key];
-      case 'id':
-        return [issue.id];
-      case 'status':
-        return [issue.status];
-      case 'summary':
-        return [issue.summary];
-      case 'description':
-        return [issue.description];
-      case 'text':
-        return [issue.summary, issue.description, ...issue.comments.map((x) => x.body)];
-      case 'issuetype':
-      case 'type':
-        return [issue.issueType];
-      case 'assignee':
-        return [issue.assigneeAccountId ?? 'empty'];
-      default:
-        return [issue.reporterAccountId ?? 'empty'];
-    }
-  };
-  const have = get().map((x) => x.toLowerCase());
-  const want = vals.map((x) => x.toLowerCase());
-  switch (c.op) {
-    case '=':
-    case 'is':
-    case 'in':
-      return want.some((w) => have.includes(w));
-    case '!=':
-    case 'not in':
-      return !want.some((w) => have.includes(w));
-    case '~':
-      return want.some((w) => have.some((h) => h.includes(w.replace(/\*/g, ''))));
-    case '!~':
-      return !want.some((w) => have.some((h) => h.includes(w.replace(/\*/g, ''))));
-    default:
-      throw new ToolError(`Error in the JQL Query: The operator '${c.op}' is not supported by the simulator for field '${c.field}'.`);
-  }
-}
-
-export function runJql(jira: JiraData, jql: string, me: string): Issue[] {
-  const { clauses, order } = parseJql(jql);
-  const out = jira.issues.filter((i) => clauses.every((c) => matches(i, c, me)));
-  const num = (i: Issue) => Number(i.id) || 0;
-  const keyNum = (i: Issue) => Number(i.key.split('-')[1]) || 0;
-  out.sort((a, b) => {
-    for (const o of order) {
-      const d =
-        o.field === 'key'
-          ? a.projectKey.localeCompare(b.projectKey) || keyNum(a) - keyNum(b)
-          : o.field === 'summary'
-            ? a.summary.localeCompare(b.summary)
-            : num(a) - num(b);
-      if (d !== 0) return o.desc ? -d : d;
-    }
-    return num(b) - num(a);
-  });
-  return out;
 }
 
 function mutateJira(cloudId: string, fn: (jira: JiraData) => void): void {
@@ -346,10 +97,8 @@ export const JIRA_TOOLS: ToolSpec[] = [
     },
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId);
-      return issueJson(env, cloudId, jira, findIssue(jira, a.issueIdOrKey), {
-        fields: a.fields,
-        markdown: a.responseContentFormat === 'markdown',
-      });
+      const fields = a.fields?.length ? a.fields : undefined;
+      return render(env, cloudId, a.responseContentFormat === 'markdown').issue(findIssue(jira, a.issueIdOrKey), fields);
     },
   }),
   defineTool({
@@ -374,13 +123,10 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const max = a.maxResults ?? 50;
       const page = all.slice(start, start + max);
       const isLast = start + max >= all.length;
+      const r = render(env, cloudId, a.responseContentFormat === 'markdown');
+      const fields = a.fields?.length ? a.fields : ['summary', 'status', 'issuetype', 'project', 'assignee', 'description'];
       return {
-        issues: page.map((i) =>
-          issueJson(env, cloudId, jira, i, {
-            fields: a.fields ?? ['summary', 'status', 'issuetype', 'project', 'assignee', 'description'],
-            markdown: a.responseContentFormat === 'markdown',
-          }),
-        ),
+        issues: page.map((i) => r.issue(i, fields)),
         isLast,
         ...(isLast ? {} : { nextPageToken: Buffer.from(String(start + max)).toString('base64url') }),
       };
@@ -407,14 +153,8 @@ export const JIRA_TOOLS: ToolSpec[] = [
       const all = jira.projects.filter((p) => !q || p.key.toLowerCase().includes(q) || p.name.toLowerCase().includes(q));
       const startAt = a.startAt ?? 0;
       const maxResults = a.maxResults ?? 50;
-      const values = all.slice(startAt, startAt + maxResults).map((p) => ({
-        id: p.id,
-        key: p.key,
-        name: p.name,
-        self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/project/${p.id}`,
-        projectTypeKey: 'software',
-        ...(a.expandIssueTypes ? { issueTypes: p.issueTypes.map((t) => ({ ...t, subtask: false })) } : {}),
-      }));
+      const r = render(env, cloudId);
+      const values = all.slice(startAt, startAt + maxResults).map((p) => r.project(p, { issueTypes: a.expandIssueTypes === true }));
       return {
         self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/project/search`,
         maxResults,
@@ -507,23 +247,12 @@ export const JIRA_TOOLS: ToolSpec[] = [
       sortByOpsBarAndStatus: z.boolean().optional(),
     },
     run(a, env) {
-      const { jira } = jiraOf(env, a.cloudId);
+      const { cloudId, jira } = jiraOf(env, a.cloudId);
       const issue = findIssue(jira, a.issueIdOrKey);
       const p = jira.projects.find((x) => x.key === issue.projectKey);
       const ts = (p?.transitions ?? []).filter((t) => !a.transitionId || t.id === a.transitionId);
-      return {
-        expand: 'transitions',
-        transitions: ts.map((t) => ({
-          id: t.id,
-          name: t.name,
-          to: { name: t.to },
-          hasScreen: false,
-          isGlobal: true,
-          isInitial: false,
-          isAvailable: true,
-          isConditional: false,
-        })),
-      };
+      const r = render(env, cloudId);
+      return { expand: 'transitions', transitions: ts.map((t) => r.transition(t)) };
     },
   }),
   defineTool({
@@ -554,12 +283,8 @@ export const JIRA_TOOLS: ToolSpec[] = [
     input: { cloudId: cloudIdArg },
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId);
-      return {
-        issueLinkTypes: jira.issueLinkTypes.map((t) => ({
-          ...t,
-          self: `${env.bases.api}/ex/jira/${cloudId}/rest/api/3/issueLinkType/${t.id}`,
-        })),
-      };
+      const r = render(env, cloudId);
+      return { issueLinkTypes: jira.issueLinkTypes.map((t) => r.issueLinkType(t.name)) };
     },
   }),
   defineTool({
@@ -668,7 +393,7 @@ export const JIRA_TOOLS: ToolSpec[] = [
           i.assigneeAccountId = typeof as === 'string' ? as : (as?.accountId ?? null);
         }
       });
-      return issueJson(env, cloudId, siteData(cloudId).jira, findIssue(siteData(cloudId).jira, issue.id));
+      return render(env, cloudId).issue(findIssue(siteData(cloudId).jira, issue.id));
     },
   }),
   defineTool({
@@ -724,7 +449,7 @@ export const JIRA_TOOLS: ToolSpec[] = [
       mutateJira(cloudId, (j) => {
         j.issues.find((x) => x.id === issue.id)!.comments.push(comment);
       });
-      return commentJson(env, cloudId, issue, comment);
+      return render(env, cloudId).comment(comment, issue.id);
     },
   }),
   defineTool({
@@ -746,7 +471,7 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const issue = findIssue(jira, a.issueIdOrKey);
-      if (seconds(a.timeSpent) <= 0)
+      if (durationSeconds(a.timeSpent) <= 0)
         throw new ToolError(`Worklog must not be null: invalid timeSpent ${JSON.stringify(a.timeSpent)} (use e.g. "1h 30m").`);
       const existing = a.worklogId ? issue.worklogs.find((w) => w.id === a.worklogId) : undefined;
       if (a.worklogId && !existing) throw new ToolError(`Cannot find worklog with id: ${a.worklogId}`);
@@ -759,7 +484,7 @@ export const JIRA_TOOLS: ToolSpec[] = [
         const i = j.issues.find((x) => x.id === issue.id)!;
         i.worklogs = [...i.worklogs.filter((w) => w.id !== wl.id), wl];
       });
-      return worklogJson(env, cloudId, issue, wl);
+      return render(env, cloudId).worklog(wl, issue.id);
     },
   }),
   defineTool({
