@@ -267,12 +267,12 @@ test.describe('rate limits and writes', () => {
   test('a valid create really creates the issue, readable through search and get', async ({ sim }) => {
     const token = await adminToken(sim, [ACME]);
     const created = await api(sim, token, 'POST', jira(ACME, '/issue'), {
-      fields: { project: { key: 'SBX' }, summary: 'Created by sim-api test', issuetype: { name: 'Task' } },
+      fields: { project: { key: 'SBX' }, summary: 'Created by the gateway test', issuetype: { name: 'Task' } },
     });
     expect(created.status, created.text).toBe(201);
     expect(created.body).toMatchObject({ key: 'SBX-2' });
     const got = await api(sim, token, 'GET', jira(ACME, '/issue/SBX-2?fields=summary,status'));
-    expect(got.body).toMatchObject({ key: 'SBX-2', fields: { summary: 'Created by sim-api test', status: { name: 'To Do' } } });
+    expect(got.body).toMatchObject({ key: 'SBX-2', fields: { summary: 'Created by the gateway test', status: { name: 'To Do' } } });
     expect(Object.keys((got.body as { fields: object }).fields).sort()).toEqual(['status', 'summary']);
     const other = await api(sim, token, 'GET', jira(GLOBEX, '/issue/SBX-2'));
     expect(other.status).toBe(401); // globex is not in this grant

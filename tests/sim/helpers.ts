@@ -1,5 +1,5 @@
 /**
- * Helpers for the simulator's API-gateway self-tests (sim-api*.spec.ts): get an access token from a private simulator
+ * Helpers for the simulator's API-gateway tests (api-*.spec.ts): get an access token from a private simulator
  * WITHOUT a browser by walking its login and consent forms with plain fetch (redirects followed by hand, cookies
  * kept), then call the gateway. Harness side of the wall: talks to the simulator over HTTP only.
  *
@@ -63,7 +63,7 @@ export async function oauthToken(sim: SimHandle, req: TokenRequest): Promise<str
     client_id: APP.clientId,
     scope: req.scopes.join(' '),
     redirect_uri: CALLBACK,
-    state: 'sim-api-state',
+    state: 'gateway-test-state',
     response_type: 'code',
     prompt: 'consent',
   })}`;

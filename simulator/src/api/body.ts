@@ -1,6 +1,6 @@
 /**
  * Request-body and query validation for the gateway handlers: zod at every boundary (STYLE.md habit 6), with the
- * failure mapped to an ApiError so the product's own 400 body is sent (not the generic sim-core 400).
+ * failure mapped to an ApiError so the product's own 400 body is sent (not the http layer's generic 400).
  */
 import type { z } from 'zod';
 import type { Ctx } from '../http.ts';
