@@ -6,6 +6,7 @@
  * Facts imitated: ../../shared/reference/atlassian-oauth.md §1-§6 and atlassian-mcp.md §2-§4.
  */
 import { z } from 'zod';
+import { McpOrgSettingsSchema } from './mcp/settings.ts';
 
 const Email = z.string().email();
 const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
@@ -117,35 +118,8 @@ export const AppSchema = z
   })
   .strict();
 
-export const McpOrgSettingsSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    /** Authentication tab: allow API-token connections */
-    apiTokenAuth: z.boolean().default(true),
-    /** Domains tab: patterns such as https://app.example.com/** ; http://127.0.0.1:*\/** */
-    domains: z.array(z.string()).default([]),
-    allowSupportedDomains: z.boolean().default(true),
-    /** Permissions tab */
-    permissions: z
-      .object({ read: z.boolean(), write: z.boolean(), search: z.boolean() })
-      .strict()
-      .default({ read: true, write: true, search: true }),
-    /** null = no IP allowlist; otherwise allowed caller IPs (exact match) */
-    ipAllowlist: z.array(z.string()).nullable().default(null),
-    /** when true, tokens of console 3LO apps get the generic "trouble" error on every tool call (user story 2) */
-    rejectConsole3loTokens: z.boolean().default(true),
-    /** v1 AS metadata issuer: 'mcp' = https://mcp host, 'cf' = cf.mcp host (the reported mismatch) */
-    issuerQuirk: z.boolean().default(false),
-    /** dynamic client registration available */
-    dcrEnabled: z.boolean().default(true),
-    /** tool calls per second per token before 429 (0 = no limit) */
-    burstLimitPerSecond: z.number().int().nonnegative().default(0),
-    /** (sim-mcp) path-scoped AS metadata: false = issuer is the bare auth origin (the real RFC 8414 §3.3 mismatch); true = issuer <auth>/<tenant> */
-    asIssuerConsistent: z.boolean().default(false),
-    /** (sim-mcp) force one of the atlassian-mcp.md §5 tool-error texts on every tool call (simulator/docs/mcp.md) */
-    toolFault: z.enum(['none', 'trouble', 'connection-settings', 'verify-access', 'auth-failed', 'app-not-installed']).default('none'),
-  })
-  .strict();
+/** the MCP server's org settings live with the MCP server (simulator/src/mcp/settings.ts) */
+export { McpOrgSettingsSchema };
 
 export const JiraIssueSchema = z
   .object({

@@ -120,7 +120,7 @@ function userSites(user: User): Array<[string, Site]> {
 /** Full-page states that stop the flow before the site picker. */
 function pageState(p: Pending, app: App, user: User): { status: number; html: string } | undefined {
   // atlassian-mcp.md §2a: a DCR (OAuth 2.1) client whose redirect URI is not in the admin's domain list
-  if (app.kind === 'mcp' && !matchesAny(p.redirectUri, world().org.mcp.domains)) {
+  if (app.kind === 'mcp' && (world().org.mcp.domainListIgnored || !matchesAny(p.redirectUri, world().org.mcp.domains))) {
     return {
       status: 403,
       html: page(

@@ -1,7 +1,6 @@
 /**
- * The tool catalogue as data (STYLE.md habit 7): the v1 list of atlassian-mcp.md §4 and the v2 "primary" set (§4
- * "v2": a small primary set plus discover / execute / getToolDescription for the rest). Adding a tool = one entry in
- * tools/*.ts.
+ * The v1 tool catalogue as data (STYLE.md habit 7): the list of docs/reference/atlassian-mcp.md §4. The v2 generation
+ * (names, shapes, primary set) is in ops.ts. Adding a tool = one entry in tools/*.ts.
  */
 
 import type { ToolSpec } from './tools/common.ts';
@@ -26,15 +25,3 @@ export const V1_TOOLS: readonly ToolSpec[] = [
   platform('getTeamworkGraphContext'),
   platform('getTeamworkGraphObject'),
 ];
-
-/** v2 primary tools listed directly (besides discover / execute / getToolDescription) */
-export const V2_PRIMARY: readonly string[] = [
-  'atlassianUserInfo',
-  'getAccessibleAtlassianResources',
-  'search',
-  'fetch',
-  'getTeamworkGraphContext',
-  'getTeamworkGraphObject',
-];
-
-export const BY_NAME: ReadonlyMap<string, ToolSpec> = new Map(V1_TOOLS.map((t) => [t.name, t]));

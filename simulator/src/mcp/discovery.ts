@@ -6,9 +6,11 @@
  *   GET  /.well-known/oauth-protected-resource/v1/mcp/authv2 → PRM {resource, authorization_servers:[<auth>/<tenant>]} [S32]
  *   GET  /.well-known/oauth-protected-resource/v2/mcp        → PRM + scopes_supported [S28]
  *   GET  /.well-known/oauth-authorization-server             → v1 root AS metadata (/v1/authorize, /v1/token, /v1/register);
- *                                                              issuer mcp, or cf.mcp when org.mcp.issuerQuirk [S26][S30] vs [S21][S31]
+ *                                                              issuer cf.mcp (org.mcp.issuerQuirk, default: what the real
+ *                                                              server answers, "The v2 generation" [S21][S31]) or mcp [S26][S30]
  *   POST /v1/register                                        → DCR (201) [S30]; 404 when org.mcp.dcrEnabled is false
- *   GET  /v1/authorize → 302 to <auth>/authorize (sim-core does login, consent, PKCE, domain allowlist)
+ *   GET  /v1/authorize → 302 to <auth>/authorize (sim-core does login, consent, PKCE, domain allowlist);
+ *                        500 "Internal server error" when org.mcp.authorizeError (#193, #108)
  *   POST /v1/token     → sim-core's token endpoint in-process (the SDK does not follow redirects on token requests)
  *   /authorize, /token, /register (unversioned)              → 404 [S33]
  *  auth host
@@ -31,7 +33,7 @@ export const MCP_TENANT = 'SimMcpTenant8ZHncYF1g234fKtc4lNi';
  * scopes_supported of the v2 PRM and the AS documents. The reference lists only one client's default set [S45];
  * the simulator adds the comment, Rovo-search and MCP read scopes its tools use (simulator/docs/mcp.md).
  */
-export const MCP_SCOPES_SUPPORTED = [
+export const MCP_SCOPES_GRANULAR = [
   'offline_access',
   'read:jira-work',
   'write:jira-work',
@@ -44,6 +46,25 @@ export const MCP_SCOPES_SUPPORTED = [
   'read:confluence:mcp',
   'search:rovo:mcp',
 ] as const;
+
+/** "The v2 generation" (3P): the agent-interface family v2 OAuth clients are reported to get (org.mcp.scopeFamily) */
+export const MCP_SCOPES_AGENT_INTERFACE = [
+  'offline_access',
+  'read:account',
+  'email',
+  'read:jira:agent-interface',
+  'write:jira:agent-interface',
+  'search:jira:agent-interface',
+  'read:confluence:agent-interface',
+  'write:confluence:agent-interface',
+  'search:confluence:agent-interface',
+  'search:rovo:agent-interface',
+] as const;
+
+/** scopes_supported of the PRM and AS documents for the world's scope family */
+export function scopesSupported(): string[] {
+  return world().org.mcp.scopeFamily === 'agent-interface' ? [...MCP_SCOPES_AGENT_INTERFACE] : [...MCP_SCOPES_GRANULAR];
+}
 
 const edge = (h: (ctx: Ctx) => void | Promise<void>) => (ctx: Ctx) => {
   // §1: responses of mcp.atlassian.com carry `Server: AtlassianEdge` [S25]
@@ -60,7 +81,9 @@ function asCommon(): Record<string, unknown> {
     grant_types_supported: ['authorization_code', 'refresh_token'],
     // sim-core's /authorize accepts S256 only (one real probe also lists plain [S28][S38])
     code_challenge_methods_supported: ['S256'],
-    scopes_supported: [...MCP_SCOPES_SUPPORTED],
+    scopes_supported: scopesSupported(),
+    // "The v2 generation" (3P): CIMD advertised (the simulator's /authorize still needs a registered client_id)
+    client_id_metadata_document_supported: true,
   };
 }
 
@@ -163,7 +186,7 @@ export function registerDiscovery(mcp: Router, auth: Router): void {
       ctx.json(200, {
         resource: `${ctx.bases.mcp}${ENDPOINT_PATHS.v2}`,
         authorization_servers: [`${ctx.bases.auth}/${MCP_TENANT}`],
-        scopes_supported: [...MCP_SCOPES_SUPPORTED],
+        scopes_supported: scopesSupported(),
         bearer_methods_supported: ['header'],
       }),
     ),
@@ -178,7 +201,11 @@ export function registerDiscovery(mcp: Router, auth: Router): void {
   mcp.route(
     'GET',
     '/v1/authorize',
-    edge((ctx) => ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302)),
+    edge((ctx) =>
+      world().org.mcp.authorizeError
+        ? ctx.text(500, 'Internal server error')
+        : ctx.redirect(`${ctx.bases.auth}/authorize${ctx.url.search}`, 302),
+    ),
   );
   // forwarded in-process: the SDK's token request does not follow redirects ("HTTP 307: Redirect … not followed")
   mcp.route('POST', '/v1/token', edge(handleToken));

@@ -5,10 +5,12 @@
 import type { Router } from '../http.ts';
 import { onReset } from '../state.ts';
 import { edge, registerDiscovery } from './discovery.ts';
+import { refuseRebinding } from './origin.ts';
 import { ENDPOINT_PATHS, type Endpoint } from './principal.ts';
 import { clearRateLimits } from './ratelimit.ts';
 import { dropAllSessions, handleMcp } from './sessions.ts';
 import { clearConfluenceSideTables } from './tools/confluence.ts';
+import { clearV2SideTables } from './tools/v2.ts';
 
 export function registerMcp(routers: { mcp: Router; auth: Router }): void {
   const { mcp, auth } = routers;
@@ -24,17 +26,22 @@ export function registerMcp(routers: { mcp: Router; auth: Router }): void {
   mcp.route(
     'POST',
     '/v1/sse',
-    edge((ctx) => ctx.text(404, 'Missing sessionId parameter')),
+    edge((ctx) => {
+      if (!refuseRebinding(ctx)) ctx.text(404, 'Missing sessionId parameter');
+    }),
   );
   mcp.route(
     'GET',
     '/v1/sse',
-    edge((ctx) => ctx.text(404, 'Not Found')),
+    edge((ctx) => {
+      if (!refuseRebinding(ctx)) ctx.text(404, 'Not Found');
+    }),
   );
   registerDiscovery(mcp, auth);
   onReset(() => {
     dropAllSessions();
     clearRateLimits();
     clearConfluenceSideTables();
+    clearV2SideTables();
   });
 }

@@ -39,7 +39,7 @@ export interface Principal {
   key: string;
 }
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; description: string };
+export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; description: string; expired?: boolean };
 
 function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 32);
@@ -71,7 +71,7 @@ export function authenticate(ctx: Ctx): AuthOutcome {
         },
       };
     }
-    if (v.reason === 'expired') return { ok: false, description: 'The access token expired' };
+    if (v.reason === 'expired') return { ok: false, description: 'The access token expired', expired: true };
     if (v.reason === 'revoked') return { ok: false, description: 'The access token was revoked' };
     const s = verifyServiceKey(bearer);
     if (s.ok) {

@@ -1,5 +1,6 @@
 /**
- * The Streamable HTTP endpoints (atlassian-mcp.md §1): auth first (per-endpoint 401), then the burst limit, then the
+ * The Streamable HTTP endpoints (atlassian-mcp.md §1): the Origin/Host check first (origin.ts, 403), then auth
+ * (per-endpoint 401), then the burst limit, then the
  * `Mcp-Session-Id` session map of that endpoint (one McpServer + StreamableHTTPServerTransport per session, plain
  * node:http as in mcp-sdk.md §3 "Without express"; the parsed body goes to handleRequest).
  *
@@ -8,6 +9,9 @@
  *  - unknown session id → 404 `{"code":-32001,"message":"Session not found"}` (what the SDK answers).
  *  - no session id on anything but initialize → 400 (SDK wording).
  *  - DELETE with the session id ends it; POST /__admin/reset drops every session.
+ *  - an access token that expired inside a known session: 401 (default), or with org.mcp.expiredTokenInSession
+ *    "tool-error" the request goes on as the session's caller and every tool call answers "Authentication failed …
+ *    Unauthorized" (3P reports: the error arrives inside the tool result, so the client never refreshes).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -17,7 +21,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Ctx } from '../http.ts';
 import { count, world } from '../state.ts';
 import { callerIp } from './gate.ts';
-import { authenticate, type Endpoint, send401 } from './principal.ts';
+import { refuseRebinding } from './origin.ts';
+import { authenticate, type Endpoint, type Principal, send401 } from './principal.ts';
 import { takeCall } from './ratelimit.ts';
 import { authInfoFor, buildServer, type Mode, type RequestEnv } from './server.ts';
 
@@ -26,6 +31,8 @@ interface Session {
   mode: Mode;
   transport: StreamableHTTPServerTransport;
   sync: ReturnType<typeof buildServer>['sync'];
+  /** the caller of the last authenticated request */
+  principal: Principal;
   close(): Promise<void>;
 }
 
@@ -58,12 +65,21 @@ function toolCallIds(body: unknown): unknown[] {
 }
 
 export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {
+  if (refuseRebinding(ctx)) return;
+  const map = sessions[endpoint];
+  const sid = ctx.req.headers['mcp-session-id'];
+  const known = typeof sid === 'string' && sid !== '' ? map.get(sid) : undefined;
   const auth = authenticate(ctx);
-  if (!auth.ok) {
+  let p: Principal;
+  let tokenExpired = false;
+  if (auth.ok) p = auth.principal;
+  else if (auth.expired && known?.principal.via === 'oauth' && world().org.mcp.expiredTokenInSession === 'tool-error') {
+    p = known.principal;
+    tokenExpired = true;
+  } else {
     send401(ctx, endpoint, auth.description);
     return;
   }
-  const p = auth.principal;
   ctx.note({ account: p.email, ...(p.clientId ? { clientId: p.clientId } : {}), ...(p.grantId ? { grant: p.grantId } : {}) });
 
   let body: unknown;
@@ -86,31 +102,29 @@ export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {
     }
   }
 
-  const renv: RequestEnv = { principal: p, bases: ctx.bases, ip: callerIp(ctx.req), note: ctx.note };
+  const renv: RequestEnv = { principal: p, bases: ctx.bases, ip: callerIp(ctx.req), endpoint, note: ctx.note, tokenExpired };
   (ctx.req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor(renv);
-  const map = sessions[endpoint];
-  const sid = ctx.req.headers['mcp-session-id'];
   if (typeof sid === 'string' && sid !== '') {
-    const s = map.get(sid);
-    if (!s) {
+    if (!known) {
       rpcError(ctx, 404, -32001, 'Session not found');
       return;
     }
-    s.sync(p);
-    await s.transport.handleRequest(ctx.req, ctx.res, body);
+    if (!tokenExpired) known.principal = p;
+    known.sync(p);
+    await known.transport.handleRequest(ctx.req, ctx.res, body);
     return;
   }
   if (ctx.req.method !== 'POST' || !isInitializeRequest(body)) {
     rpcError(ctx, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     return;
   }
-  const mode: Mode = endpoint === 'v2' ? (ctx.query.get('tools') === 'all' ? 'v2-all' : 'v2') : 'v1';
+  const mode = modeFor(endpoint, ctx.query.get('tools'));
   const built = buildServer(mode);
   built.sync(p);
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
-      map.set(id, { id, mode, transport, sync: built.sync, close: () => built.server.close() });
+      map.set(id, { id, mode, transport, sync: built.sync, principal: p, close: () => built.server.close() });
       count('mcpSessions');
       if (map.size > MAX_SESSIONS_PER_ENDPOINT) {
         const [oldestId, oldest] = map.entries().next().value as [string, Session];
@@ -127,4 +141,14 @@ export async function handleMcp(ctx: Ctx, endpoint: Endpoint): Promise<void> {
   };
   await built.server.connect(transport);
   await transport.handleRequest(ctx.req, ctx.res, body);
+}
+
+/**
+ * Which tool list a new session gets: /v2/mcp the v2 generation (`?tools=all` flat, paginated); the v1 endpoints
+ * the v1 names, or the v2 tools when org.mcp.v1ExposesV2Tools ("Existing v1 connections automatically start to
+ * expose and use v2 tools", 1P README; 3P probes still saw v1 names, hence a switch).
+ */
+function modeFor(endpoint: Endpoint, tools: string | null): Mode {
+  if (endpoint === 'v2') return tools === 'all' ? 'v2-all' : 'v2';
+  return world().org.mcp.v1ExposesV2Tools ? 'v2' : 'v1';
 }

@@ -16,11 +16,23 @@ export const TEXT = {
   appNotInstalled: '403 Forbidden — The app is not installed on this instance',
   /** §2b/§5: API-token toggle off (#75) */
   apiTokenDisabled: "You don't have permission to connect via API token. Please ask your organization admin for access.",
-  /** §5: IP allowlist (README S1). The reference truncates the text after "address"; the tail is a simulator choice. */
-  ipBlocked: "You don't have permission to connect from this IP address. Please ask your organization admin for access.",
+  /** §5 and "The v2 generation": IP allowlist; the text ends "…Please ask your admin for access." (1P README since 2026-01) */
+  ipBlocked: "You don't have permission to connect from this IP address. Please ask your admin for access.",
+  /** "The v2 generation" (3P): agent-interface scopes missing from a token that has none of that family */
+  scopeMismatch: 'Authentication failed: {"code": 401, "message": "Unauthorized; scope does not match"}',
+  /** "The v2 generation" (3P): Rovo search by an account with no Jira or Confluence access */
+  searchDenied: 'Access denied. Your account does not have permission to search Jira or Confluence content.',
+  /** "The v2 generation" (3P, atlassian/trello-mcp-server#13): an account with no Jira/Confluence site */
+  noSupportedSite:
+    "Your account isn't associated with a supported site. Rovo MCP connects with Atlassian sites that use apps like Jira or Confluence",
   /** simulator choice (UNKNOWN real text): org.mcp.enabled = false */
   serverDisabled: 'The Atlassian Rovo MCP server is turned off for your organization. Please ask your organization admin for access.',
 } as const;
+
+/** "The v2 generation" (3P): "Insufficient scopes for createJiraIssue. Required: [read:jira:agent-interface, …]" */
+export function insufficientScopes(operation: string, required: readonly string[]): string {
+  return `Insufficient scopes for ${operation}. Required: [${required.join(', ')}]`;
+}
 
 /** An expected tool failure; turned into `{"error":true,"message":…}` + isError by the tool runner. */
 export class ToolError extends Error {

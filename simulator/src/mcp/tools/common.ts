@@ -9,6 +9,7 @@ import { adf, bodyText, stripTags } from '../../render/adf.ts';
 import { world } from '../../state.ts';
 import type { World } from '../../world.ts';
 import type { Principal } from '../principal.ts';
+import type { OperationKind, PermissionGroup } from '../settings.ts';
 import { ToolError } from '../texts.ts';
 
 export interface ToolEnv {
@@ -26,6 +27,12 @@ export interface ToolSpec {
   description: string;
   /** admin Permissions tab group (§3): Read / Write / Search; null = not subject to it (identity tools) */
   group: Group | null;
+  /** v2 permission group when not the one derived from group + product (ops.ts groupOf) */
+  permissionGroup?: PermissionGroup;
+  /** execute tier when not the one derived from group (write → write, else read) */
+  kind?: OperationKind;
+  /** v2 operations that take no cloudId (1P skills: "Operations declared omitCloudId … take no cloudId") */
+  omitCloudId?: boolean;
   product: Product;
   /** any ONE of these scopes makes the tool visible; [] = needs no scope. Simulator table from §4 [S11][S47]. */
   scopes: readonly string[];
