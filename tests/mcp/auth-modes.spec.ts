@@ -1,5 +1,5 @@
 /**
- * Every auth mode of atlassian-mcp.md §2 against the configured endpoint:
+ * Every auth mode of docs/reference/atlassian-mcp.md §2 against the configured endpoint:
  *  - personal API token as Basic base64(email:token) (§2b)
  *  - service-account API key as Bearer (§2b)             — simulator only unless a key is configured
  *  - legacy unscoped API token: authenticates, but tools/list shows only the Teamwork Graph tools (§2b [S19])
@@ -7,14 +7,16 @@
  * The MCP OAuth 2.1 flow (DCR + PKCE + consent) is in oauth-flow.spec.ts; the console 3LO token in user-story.spec.ts.
  */
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp, type McpProfileAuth } from '../../fixtures/mcp/fixture.ts';
-import { bearerCredentials } from '../../fixtures/mcp/session.ts';
+import { ANONYMOUS, bearerCredentials } from '../../fixtures/mcp/credentials.ts';
+import { profileFor } from '../../fixtures/mcp/expectations.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import type { McpProfileAuth } from '../../fixtures/mcp/vocabulary.ts';
 
 test('personal API token (Basic email:token) initialises and calls tools as that user', async ({ mcp }) => {
   const s = await mcp.session({ auth: 'api-token' });
   await labelMcp({ account: s.account, authMode: s.authMode });
   expectToolOk(s.initialize);
-  const me = await s.call('atlassianUserInfo', {});
+  const me = await s.invoke('atlassianUserInfo', {});
   expectToolOk(me);
   expect(JSON.stringify(me.output)).toContain(mcp.sweepAccount.email);
 });
@@ -27,23 +29,23 @@ for (const auth of ['service-key', 'api-token-unscoped'] satisfies McpProfileAut
     expectToolOk(s.initialize);
     const { tools, record } = await s.listTools();
     expectToolOk(record);
-    const profile = Object.values(mcp.expectations?.profiles ?? {}).find((p) => p.auth === auth);
-    test.skip(!profile, `no ${auth} profile in the tool expectations file`);
+    const profile = profileFor(mcp.expectations, { endpoint: mcp.endpoint, auth, account: s.account })?.profile;
+    test.skip(!profile, `no ${auth} profile for ${mcp.endpoint} in the tool expectations file`);
     expect(tools.map((t) => t.name).sort()).toEqual([...profile!.listed].sort());
     if (auth === 'api-token-unscoped') {
       // §2b [S19]: legacy tokens see only 2–3 Teamwork Graph tools; a Jira tool is filtered, not denied
-      expect(tools.length).toBeLessThanOrEqual(3);
-      const rec = await s.call('getVisibleJiraProjects', { cloudId: 'any' });
+      expect(tools.filter((t) => !/^(discover|execute\w*|getToolDescription)$/.test(t.name)).length).toBeLessThanOrEqual(3);
+      const rec = await s.call('getJiraIssue', { cloudId: 'any', issueIdOrKey: 'DEMO-1' });
       expect(rec.category, rec.text).toBe('scope-filtered');
     } else {
-      const me = await s.call('atlassianUserInfo', {});
+      const me = await s.invoke('atlassianUserInfo', {});
       expectToolOk(me);
     }
   });
 }
 
 test('no credentials: initialize is refused with 401 and classified mcp-auth-failed', async ({ mcp }) => {
-  const s = await mcp.session({ credentials: { mode: 'none', account: 'anonymous' } });
+  const s = await mcp.session({ credentials: ANONYMOUS });
   expect(s.initialize.ok).toBe(false);
   expect(s.initialize.http?.status).toBe(401);
   expect(s.initialize.category).toBe('mcp-auth-failed');

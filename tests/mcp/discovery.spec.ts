@@ -5,13 +5,13 @@
  */
 
 import { HarnessError } from '../../fixtures/core/categories.ts';
-import { labelOutcome } from '../../fixtures/core/evidence.ts';
+import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { probeRetiredSse } from '../../fixtures/mcp/discovery.ts';
 import { diffFindings, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
-import type { McpEndpoint } from '../../fixtures/mcp/session.ts';
+import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
-for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
+for (const endpoint of MCP_ENDPOINTS) {
   test(`${endpoint} discovery chain reports only the known findings`, async ({ mcp, config }) => {
     const report = await mcp.discover(endpoint);
     for (const f of report.findings) test.info().annotations.push({ type: `finding ${f.id}`, description: `${f.detail} — ${f.cite}` });
@@ -40,8 +40,9 @@ for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
   });
 }
 
-test('the retired /v1/sse endpoint answers 404 "Missing sessionId parameter"', async ({ target }) => {
+test('the retired /v1/sse endpoint answers 404 "Missing sessionId parameter"', async ({ mcp, target }) => {
   const r = await probeRetiredSse(target.urls.mcp);
+  void mcp; // the MCP fixture labels the outcome if this fails
   // atlassian-mcp.md §1 (3P [S24]): POSTing to /v1/sse gives HTTP 404: Missing sessionId parameter
   expect(r.status).toBe(404);
   expect(r.finding?.id, r.body).toBe('sse-retired');

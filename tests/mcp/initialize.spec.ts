@@ -30,18 +30,27 @@ test('a terminated session is forgotten by the server and a new one works', asyn
   const again = await mcp.session({ fresh: true });
   expectToolOk(again.initialize);
   expect(again.raw.sessionId).not.toBe(id);
-  const rec = await again.call('atlassianUserInfo', {});
+  const rec = await again.invoke('atlassianUserInfo', {});
   expectToolOk(rec);
   expect(rec.sessionId).toBe(again.raw.sessionId);
 });
 
 test('every call records session id, UTC timestamp, duration and trace header for support', async ({ mcp }) => {
   const s = await mcp.session();
-  const rec = await s.call('getAccessibleAtlassianResources', {});
+  const before = Date.now();
+  const t0 = performance.now();
+  const rec = await s.invoke('getAccessibleAtlassianResources', {});
+  const wall = performance.now() - t0;
+  const after = Date.now();
   expectToolOk(rec);
   expect(rec.sessionId).toBe(s.raw.sessionId);
   expect(rec.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-  expect(rec.durationMs).toBeGreaterThanOrEqual(0);
+  // the record's start time and duration are those of this call: inside the window measured around it
+  const started = Date.parse(rec.timestamp);
+  expect(started, 'record timestamp is the start of this call').toBeGreaterThanOrEqual(before);
+  expect(started).toBeLessThanOrEqual(after);
+  expect(rec.durationMs, 'recorded duration fits in the measured wall time').toBeLessThanOrEqual(Math.ceil(wall) + 1);
+  expect(started + rec.durationMs, 'the call ends before the caller got its answer').toBeLessThanOrEqual(after + 1);
   // atlassian-mcp.md §7: Atl-Traceid is on edge responses; the simulator sends it too
   test.skip(mcp.expectations?.target === 'atlassian' && !rec.http?.traceId, 'this edge response carried no atl-traceid');
   expect(rec.http?.traceId, 'atl-traceid response header').toBeTruthy();

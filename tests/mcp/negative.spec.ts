@@ -5,12 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { type BoundSession, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+
+/** The project-listing operation under the name this endpoint lists (v2 renamed it). */
+async function projectsOp(s: BoundSession): Promise<string> {
+  const ops = (await s.operations()).operations.map((o) => o.name);
+  return ops.includes('getVisibleJiraProjects') ? 'getVisibleJiraProjects' : 'listJiraProjects';
+}
 
 test('a call without the required cloudId is rejected as mcp-bad-arguments', async ({ mcp }) => {
   const s = await mcp.session();
-  const rec = await s.call('getVisibleJiraProjects', {});
-  await labelMcp({ tool: 'getVisibleJiraProjects', account: s.account });
+  const op = await projectsOp(s);
+  const rec = await s.invoke(op, {});
+  await labelMcp({ tool: op, account: s.account });
   expect(rec.ok).toBe(false);
   expect(rec.category, rec.text).toBe('mcp-bad-arguments');
 });
@@ -18,7 +25,7 @@ test('a call without the required cloudId is rejected as mcp-bad-arguments', asy
 test('an argument of the wrong type is rejected as mcp-bad-arguments', async ({ mcp }) => {
   const s = await mcp.session();
   const cloudId = await s.resolver.resolve('cloudId', s.callFn, []);
-  const rec = await s.call('searchJiraIssuesUsingJql', { cloudId, jql: 42 });
+  const rec = await s.invoke('searchJiraIssuesUsingJql', { cloudId, jql: 42 });
   expect(rec.ok).toBe(false);
   expect(rec.category, rec.text).toBe('mcp-bad-arguments');
 });
@@ -26,8 +33,9 @@ test('an argument of the wrong type is rejected as mcp-bad-arguments', async ({ 
 test('a cloudId the account has no access to gives a tool error, not data', async ({ mcp }) => {
   const s = await mcp.session();
   const wrong = randomUUID();
-  const rec = await s.call('getVisibleJiraProjects', { cloudId: wrong });
-  await labelMcp({ tool: 'getVisibleJiraProjects', account: s.account, cloudId: wrong });
+  const op = await projectsOp(s);
+  const rec = await s.invoke(op, { cloudId: wrong });
+  await labelMcp({ tool: op, account: s.account, cloudId: wrong });
   expect(rec.ok, `expected an error for cloudId ${wrong}, got: ${rec.text.slice(0, 200)}`).toBe(false);
   expect(rec.category).toBe('mcp-tool-error');
   expect(rec.text.length).toBeGreaterThan(0);
@@ -35,9 +43,10 @@ test('a cloudId the account has no access to gives a tool error, not data', asyn
 
 test('cloudId accepts the site host name as well as the UUID', async ({ mcp }) => {
   const s = await mcp.session();
-  const byId = await s.call('getVisibleJiraProjects', { cloudId: await s.resolver.resolve('cloudId', s.callFn, []) });
+  const op = await projectsOp(s);
+  const byId = await s.invoke(op, { cloudId: await s.resolver.resolve('cloudId', s.callFn, []) });
   const host = await s.resolver.resolve('siteHost', s.callFn, []);
-  const byHost = await s.call('getVisibleJiraProjects', { cloudId: host });
+  const byHost = await s.invoke(op, { cloudId: host });
   // atlassian-mcp.md §4: "Cloud ID (UUID or site URL)"
   expectToolOk(byId);
   expectToolOk(byHost);

@@ -6,10 +6,11 @@
 import { expect, test } from '../../fixtures/index.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
-import { bearerCredentials, type McpEndpoint } from '../../fixtures/mcp/session.ts';
+import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
+import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
-for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
+for (const endpoint of MCP_ENDPOINTS) {
   test(`${endpoint}: MCP OAuth 2.1 client (DCR + PKCE + consent) gets a token that calls tools`, async ({ mcp, config, page }) => {
     const acc = mcp.sweepAccount;
     test.skip(!acc.password, `the MCP OAuth flow logs in on the consent page: set ACCOUNT_${acc.role.toUpperCase()}_PASSWORD`);
@@ -24,15 +25,15 @@ for (const endpoint of ['v1', 'authv2', 'v2'] satisfies McpEndpoint[]) {
 
     const s = await mcp.session({ endpoint, credentials: bearerCredentials(flow.accessToken, 'oauth-mcp', acc.role) });
     expectToolOk(s.initialize);
-    const res = await s.call('getAccessibleAtlassianResources', {});
+    const res = await s.invoke('getAccessibleAtlassianResources', {});
     expectToolOk(res);
     const cloudId = (res.output as Array<{ id: string }>)[0]?.id;
     await labelMcp({ account: acc.role, cloudId, authMode: 'oauth-mcp' });
     expect(cloudId).toBeTruthy();
-    const me = await s.call('atlassianUserInfo', {});
+    const me = await s.invoke('atlassianUserInfo', {});
     expectToolOk(me);
     expect(JSON.stringify(me.output)).toContain(acc.email);
-    const search = await s.call('search', { query: 'demo' });
+    const search = await s.invoke('search', { query: 'demo' });
     expectToolOk(search);
   });
 }

@@ -1,68 +1,48 @@
 /**
- * tools/list compared with the tool expectations file (tests/expectations/tools-<target>.json): a tool that
- * appeared or disappeared is a change and fails with the lists. Also: every listed tool has an input schema, and
- * the catalog's required arguments match the server's (atlassian-mcp.md §4: cloudId required on almost every tool).
+ * tools/list (and on v2 discover) compared with the tool expectations file (tests/expectations/tools-<target>.json):
+ * a tool that disappeared while a similarly named one appeared is a probable rename (`mcp-tool-renamed`, both names
+ * listed); other appeared / disappeared tools are a change (`scope-filtered`). Also: every listed tool has an object
+ * input schema, and the sweep can build arguments for every required property (docs/reference/atlassian-mcp.md §4).
  */
-
-import { HarnessError } from '../../fixtures/core/categories.ts';
-import { labelOutcome } from '../../fixtures/core/evidence.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { diffTools, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
-import { expectToolOk, labelMcp, type McpProfileAuth } from '../../fixtures/mcp/fixture.ts';
+import { deriveArguments } from '../../fixtures/mcp/arguments.ts';
+import { catalogEntry, documentedRenames } from '../../fixtures/mcp/catalog.ts';
+import { diffToolLists, type ListDrift } from '../../fixtures/mcp/drift.ts';
+import { toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
+import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { driftError } from '../../fixtures/mcp/verdicts.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
   test.skip(!ex, `no ${toolExpectationsFile(config.target)}: write one (see tests/expectations/tools-sim.json) to compare tools/list`);
-  const changes: string[] = [];
-  let compared = 0;
+  const renames = documentedRenames(mcp.catalog);
+  const drifts: Array<{ id: string; drift: ListDrift }> = [];
   for (const [id, p] of Object.entries(ex!.profiles)) {
     if (p.auth === 'console-3lo' || p.auth === 'oauth-mcp') continue; // need a browser token: covered in user-story/oauth specs
     if (p.auth !== 'service-key' && !config.accounts.some((a) => a.role === p.account)) continue;
-    if ((p.auth === 'api-token-unscoped' || p.auth === 'service-key') && !target.admin) continue; // credential only known on the simulator
-    const s = await mcp.session({ role: p.account, auth: p.auth as McpProfileAuth, endpoint: p.endpoint });
+    if (p.auth !== 'api-token' && !mcp.canSweepAs(p.auth, target)) continue; // credential only known on the simulator
+    const s = await mcp.session({ role: p.account, auth: p.auth, endpoint: p.endpoint });
     expectToolOk(s.initialize);
-    const { tools, record } = await s.listTools();
-    expectToolOk(record);
-    const d = diffTools(
-      p.listed,
-      tools.map((t) => t.name),
-    );
-    compared++;
-    if (d.appeared.length) changes.push(`${id}: tool(s) appeared ${JSON.stringify(d.appeared)}`);
-    if (d.disappeared.length) changes.push(`${id}: tool(s) disappeared ${JSON.stringify(d.disappeared)}`);
+    const listing = await s.operations();
+    drifts.push({ id: `${id} tools/list`, drift: diffToolLists(p.listed, listing.listed, renames) });
+    if (p.discovered) drifts.push({ id: `${id} discover`, drift: diffToolLists(p.discovered, listing.discovered, renames) });
   }
-  expect(compared, 'at least one profile must be comparable with the configured accounts').toBeGreaterThan(0);
-  if (changes.length) {
-    await labelOutcome('scope-filtered');
-    throw new HarnessError(
-      'scope-filtered',
-      `tools/list changed against ${toolExpectationsFile(config.target)}:\n  ${changes.join('\n  ')}`,
-    );
-  }
+  expect(drifts.length, 'at least one profile must be comparable with the configured accounts').toBeGreaterThan(0);
+  const err = driftError(`tools/list against ${toolExpectationsFile(config.target)}`, drifts);
+  if (err) throw err;
 });
 
-test('every listed tool has an object input schema and the catalog knows its required arguments', async ({ mcp }) => {
+test('every listed operation has an object input schema and the sweep can build its required arguments', async ({ mcp }) => {
   const s = await mcp.session();
   await labelMcp({ account: s.account, authMode: s.authMode });
-  const { tools, record } = await s.listTools();
-  expectToolOk(record);
-  expect(tools.length).toBeGreaterThan(0);
+  const listing = await s.operations();
+  expect(listing.problems).toEqual([]);
+  expect(listing.operations.length).toBeGreaterThan(0);
   const problems: string[] = [];
-  const unknown: string[] = [];
-  for (const t of tools) {
-    if (t.inputSchema?.type !== 'object') problems.push(`${t.name}: inputSchema.type is ${JSON.stringify(t.inputSchema?.type)}`);
-    const entry = mcp.catalog.tools.find((c) => c.name === t.name);
-    if (!entry) {
-      unknown.push(t.name);
-      continue;
-    }
-    const serverRequired = new Set(t.inputSchema.required ?? []);
-    for (const r of entry.required) if (!serverRequired.has(r)) problems.push(`${t.name}: catalog requires ${r}, the server does not`);
-    for (const r of serverRequired)
-      if (!entry.required.includes(r))
-        problems.push(`${t.name}: the server requires ${r}, the catalog does not (update fixtures/mcp/tools.json)`);
+  for (const op of listing.operations) {
+    if (op.inputSchema?.type !== 'object') problems.push(`${op.name}: inputSchema.type is ${JSON.stringify(op.inputSchema?.type)}`);
+    const d = deriveArguments(mcp.catalog, op.inputSchema, catalogEntry(mcp.catalog, op.name));
+    if (d.missing.length) problems.push(`${op.name}: no value for required ${d.missing.join(', ')} (add it to "parameters" in fixtures/mcp/tools.json)`);
   }
-  if (unknown.length) test.info().annotations.push({ type: 'tools not in the catalog', description: unknown.join(', ') });
-  expect(problems, 'tool schema vs catalog').toEqual([]);
-  expect(unknown, 'listed tools the catalog does not know (add them to fixtures/mcp/tools.json so the sweep calls them)').toEqual([]);
+  expect(problems, 'operation schemas vs the catalog').toEqual([]);
 });

@@ -1,15 +1,15 @@
 /**
  * Self-tests of the MCP classifier (fixtures/mcp/classify.ts): every reference text maps to its category, the
  * same "trouble" text means mcp-client-not-approved only for a console 3LO token, and transport errors are
- * recognised from the SDK's own error types (mcp-sdk.md §1 "How errors surface").
+ * recognised from the SDK's own error types (docs/reference/mcp-sdk.md §1 "How errors surface").
  */
 
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { expect, test } from '../../fixtures/index.ts';
-import type { McpAuthMode } from '../../fixtures/mcp/classify.ts';
 import { classifySignal, MCP_RULES, signalFromError, signalFromResult } from '../../fixtures/mcp/classify.ts';
+import type { McpAuthMode } from '../../fixtures/mcp/vocabulary.ts';
 
 const errorResult = (message: string) => ({ content: [{ type: 'text', text: JSON.stringify({ error: true, message }) }], isError: true });
 const classifyText = (message: string, mode: McpAuthMode = 'api-token') =>
@@ -38,6 +38,22 @@ const TEXTS: Array<[string, McpAuthMode, string]> = [
   ['MCP error -32602: Tool getJiraIssue not found', 'api-token', 'scope-filtered'],
   ['MCP error -32602: Input validation error: Invalid arguments for tool x', 'api-token', 'mcp-bad-arguments'],
   ['Issue does not exist or you do not have permission to see it.', 'api-token', 'mcp-tool-error'],
+  // the v2 generation ("The v2 generation" in docs/reference/atlassian-mcp.md)
+  [
+    'Insufficient scopes for createJiraIssue. Required: [read:jira:agent-interface, write:jira:agent-interface, search:jira:agent-interface]',
+    'oauth-mcp',
+    'mcp-scope-insufficient',
+  ],
+  ['Authentication failed: {"code": 401, "message": "Unauthorized; scope does not match"}', 'oauth-mcp', 'mcp-scope-insufficient'],
+  ['Access denied. Your account does not have permission to search Jira or Confluence content.', 'api-token', 'mcp-search-denied'],
+  ["You don't have permission to connect from this IP address. Please ask your admin for access.", 'oauth-mcp', 'ip-blocked'],
+  [
+    "Your account isn't associated with a supported site. Rovo MCP connects with Atlassian sites that use apps like Jira or Confluence",
+    'api-token',
+    'mcp-no-supported-site',
+  ],
+  ['Operation harnessNoSuchOp not found', 'api-token', 'scope-filtered'],
+  ['Input validation error: issueIdOrKey: Required', 'api-token', 'mcp-bad-arguments'],
 ];
 
 for (const [text, mode, category] of TEXTS) {

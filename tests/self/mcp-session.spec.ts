@@ -5,6 +5,7 @@
  */
 import { expect, test } from '../../fixtures/index.ts';
 import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
+import { deleteSessionFromOutside } from '../../fixtures/mcp/probes.ts';
 
 test('a session dropped by a server reset is re-created once and the call succeeds', async ({ mcp, sim }) => {
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
@@ -27,10 +28,7 @@ test('a session deleted elsewhere (HTTP DELETE) is re-created on the next call',
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
   const before = s.raw.sessionId!;
   const url = mcp.url(mcp.endpoint, sim.urls.mcp);
-  const del = await fetch(url, {
-    method: 'DELETE',
-    headers: { 'mcp-session-id': before, authorization: (await mcp.credentials(mcp.sweepAccount.role, 'api-token')).authorization! },
-  });
+  const del = await deleteSessionFromOutside(url, before, (await mcp.credentials(mcp.sweepAccount.role, 'api-token')).authorization);
   expect([200, 204]).toContain(del.status);
   const rec = await s.call('getAccessibleAtlassianResources', {});
   expectToolOk(rec);

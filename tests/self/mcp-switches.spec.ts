@@ -118,6 +118,7 @@ test('tool fault "app-not-installed" hits write tools only and is classified mcp
 });
 
 test('issuer quirk → v1 discovery reports issuer-mismatch', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { issuerQuirk: false } } });
   const clean = await mcp.discover('v1', sim.urls.mcp);
   expect(clean.findings.map((f) => f.id)).not.toContain('issuer-mismatch');
   await sim.admin.patchWorld({ org: { mcp: { issuerQuirk: true } } });
