@@ -3,7 +3,7 @@
  */
 
 import { expect, test } from '../../fixtures/index.ts';
-import { classifyProbe, classifyTokenResponse } from '../../fixtures/rest/classify.ts';
+import { classifyProbe, classifyTokenResponse, classifyUndiscovered } from '../../fixtures/rest/classify.ts';
 import { catalogEntry, loadCatalog, type ScopeEntry } from '../../fixtures/rest/scopes.ts';
 
 const catalog = loadCatalog();
@@ -91,4 +91,20 @@ test('a 2xx from a site outside accessible-resources is unexpected, never a pass
 test('offline_access is judged from the token response scope list', () => {
   expect(classifyTokenResponse('offline_access', ['read:me', 'offline_access']).category).toBe('granted');
   expect(classifyTokenResponse('offline_access', ['read:me']).category).toBe('scope-missing');
+});
+
+test('a probe sent with a placeholder id: the gateway verdict stands, else a 403 discovery is permission-denied and an empty one no-test-data', () => {
+  const found = (status: number, empty = false) => ({
+    variable: 'projectId',
+    reason: `discovery → ${status}`,
+    answers: [{ status, empty }],
+  });
+  const np = { category: 'unexpected' as const, reason: 'HTTP 404 No project could be found' };
+  expect(classifyUndiscovered({ category: 'scope-missing', reason: 'HTTP 401' }, [found(403)]).category).toBe('scope-missing');
+  expect(classifyUndiscovered(np, [found(403)]).category).toBe('permission-denied');
+  expect(classifyUndiscovered(np, [found(200, true)]).category).toBe('no-test-data');
+  expect(classifyUndiscovered(np, [found(500)]).category).toBe('not-probeable');
+  expect(classifyUndiscovered(np, [{ variable: 'pageId', reason: 'connection refused', answers: [{ empty: false }] }]).category).toBe(
+    'not-probeable',
+  );
 });

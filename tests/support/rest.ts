@@ -50,13 +50,13 @@ export async function consentRole(
 }
 
 /** Tokens for the `probe` fixture: one browser consent per role on first use, on the worker's private simulator. */
-export function consentTokens(suite: Suite, target: Target, browser: Browser): RestTokens {
+export function consentTokens(suite: Suite, target: Target, browser: Browser, opts: { scopes?: string[] } = {}): RestTokens {
   const granted = new Map<string, Promise<TokenResponse>>();
   return {
     grant(role) {
       let p = granted.get(role);
       if (!p) {
-        p = consentRole(suite, target, browser, role);
+        p = consentRole(suite, target, browser, role, opts);
         granted.set(role, p);
       }
       return p;
