@@ -1,14 +1,17 @@
 /**
- * History across runs (issue 7): three runs with a change between them show the regression in the report and its
+ * History across runs: three runs with a change between them show the regression in the report and its
  * trend; the history is appended atomically (a failed generation leaves it byte-for-byte unchanged), never
- * recorded twice for the same results, and a corrupt history is moved aside while the report is still produced.
+ * recorded twice for the same results, a corrupt history is moved aside while the report is still produced, and a
+ * report step killed while it held the history lock neither blocks the next run nor costs a history line.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { historyPaths } from '../../scripts/lib/history.ts';
+import { deadLockOwner, historyPaths, LOCK_STALE_MS, lockHistory } from '../../scripts/lib/history.ts';
 import { manyTests, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
 import { generateReport } from '../../scripts/report.ts';
 import { scanSecrets } from '../../scripts/scan-secrets.ts';
@@ -43,7 +46,7 @@ test('three runs with a regression in the third: the report marks it regressed a
   expect([r1.historyRuns, r2.historyRuns, r3.historyRuns]).toEqual([1, 2, 3]);
   expect(r2.changes.regressed).toEqual([]);
   expect(r3.changes.regressed.map((t) => t.name)).toEqual(['test 2']);
-  expect(r3.verdictLine).toContain('RED: 1 of 6 tests failed (1 regressed); history: 3 runs');
+  expect(r3.verdictLine).toContain('RED: 1 of 6 tests failed (1 regressed); 1 cause: mcp-tool-error (1 cell); history: 3 runs');
   const h = historyPaths(dir);
   expect(lines(h.allure)).toBe(3);
   expect(lines(h.trend)).toBe(3);
@@ -52,8 +55,8 @@ test('three runs with a regression in the third: the report marks it regressed a
   await page.goto(`${pathToFileURL(r3.reportFile).href}?transition=regressed`);
   await expect(page.getByTestId('tree-leaf')).toHaveCount(1);
   await expect(page.getByTestId('tree-leaf')).toContainText('test 2');
-  // the long-term trend (every run, from trend.jsonl) rides along as a global attachment
-  await expect(page.getByTestId('nav-tab-globalAttachments').getByTestId('counter')).toHaveText('1');
+  // the long-term trend (every run, from trend.jsonl: a table and a chart) and the two matrices ride along as global attachments
+  await expect(page.getByTestId('nav-tab-globalAttachments').getByTestId('counter')).toHaveText('4');
 
   await page.goto(pathToFileURL(r3.reportFile).href);
   await page.getByRole('button', { name: 'Report' }).click();
@@ -125,4 +128,68 @@ test('a corrupt history is moved aside with a clear message and the report is st
   expect(r.historyRuns).toBe(1);
   expect(lines(h.allure)).toBe(1);
   expect(lines(h.trend)).toBe(1);
+});
+
+test('a report step killed while holding the history lock: the next run recovers at once and loses no history line', async () => {
+  await run(() => false);
+  await run((i) => i === 1);
+  const h = historyPaths(dir);
+  const before = { trend: readFileSync(h.trend, 'utf8'), allure: readFileSync(h.allure, 'utf8') };
+  // a real report step's lock, then killed (SIGKILL: no cleanup) with a half-written temp file beside the history
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `const h = await import(${JSON.stringify(path.join(ROOT, 'scripts', 'lib', 'history.ts'))});
+       await h.lockHistory(${JSON.stringify(h.dir)});
+       (await import('node:fs')).writeFileSync(${JSON.stringify(path.join(h.dir, `.trend.jsonl.tmp-${process.pid}-1`))}, '{"v":1,"cut off');
+       process.stdout.write('locked\\n');
+       setInterval(() => {}, 1000);`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the child never took the lock')), 30_000);
+    child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it took the lock`)));
+    child.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('locked')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  expect(existsSync(`${h.dir}.lock`)).toBe(true);
+
+  const r = await run((i) => i === 1 || i === 2);
+  // the lock was taken over at once (not after the 15 s stale time), the temp file removed
+  expect(r.durationMs - r.allureMs).toBeLessThan(LOCK_STALE_MS / 3);
+  expect(r.recovered).toEqual([expect.stringMatching(/^lock of process \d+/), expect.stringMatching(/^temp file \.trend\.jsonl\.tmp-/)]);
+  expect(readdirSync(h.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  expect(existsSync(`${h.dir}.lock`)).toBe(false);
+  // history intact: the old lines byte for byte, plus this run
+  const trend = readFileSync(h.trend, 'utf8');
+  expect(trend.startsWith(before.trend)).toBe(true);
+  expect(lines(h.trend)).toBe(3);
+  expect(lines(h.allure)).toBe(3);
+  expect(readFileSync(h.allure, 'utf8').split('\n').slice(0, 2).join('\n')).toBe(before.allure.split('\n').slice(0, 2).join('\n'));
+});
+
+test('a lock held by a live report step is waited for, not stolen', async () => {
+  const h = historyPaths(dir);
+  const held = await lockHistory(h.dir);
+  try {
+    expect(deadLockOwner(h.dir)).toBeUndefined();
+    const second = lockHistory(h.dir);
+    const state = await Promise.race([second.then(() => 'acquired'), new Promise((r) => setTimeout(() => r('waiting'), 1500))]);
+    expect(state).toBe('waiting');
+    await held.release();
+    const got = await second;
+    await got.release();
+  } finally {
+    await held.release().catch(() => {});
+  }
 });
