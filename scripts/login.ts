@@ -46,12 +46,15 @@ const urls = sim ? sim.urls : config.target === 'sim' ? JSON.parse(process.env.H
 const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: !values.headed });
 
 async function run(): Promise<number> {
+  // keyed as the suites key them (fixtures/tokens/fixture.ts), so the next run finds this token and this session
+  const identity = targetIdentity({ kind: config.target === 'sim' ? 'sim' : 'atlassian', authBase: urls.auth, world: config.simWorld });
   const { outcome, tokens } = await runConsent(
     {
       browser: async () => browser,
       authBase: urls.auth,
       app: config.app,
       sessionDir: path.join(DEFAULT_AUTH_DIR, 'sessions'),
+      sessionKey: identity,
       humanTimeoutMs: values.headed ? HUMAN_WAIT_MS : undefined,
       onNeedsHuman: (o) =>
         process.stderr.write(`login: ${o.detail}\nComplete the login and the consent in the browser window (waiting up to 10 minutes)…\n`),
@@ -67,7 +70,6 @@ async function run(): Promise<number> {
     process.stderr.write(`login: ${outcome.code}: ${redact(outcome.detail)}\nFix: ${outcome.remediation ?? ''}\n`);
     return 1;
   }
-  const identity = targetIdentity({ kind: config.target === 'sim' ? 'sim' : 'atlassian', authBase: urls.auth, world: config.simWorld });
   const key = makeKey(identity, acct.email, config.app.clientId, config.app.scopes);
   new TokenStore(path.join(DEFAULT_AUTH_DIR, 'tokens')).write(
     tokenRecord(key, acct.role, tokens, { sites: outcome.site ? [outcome.site] : [] }),

@@ -4,10 +4,14 @@
  * rotation stores the newest refresh token (atlassian-oauth.md §3).
  */
 
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser } from '@playwright/test';
 import type { HarnessConfig } from '../../fixtures/core/config.ts';
-import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import { type SimHandle, startSimulator } from '../../fixtures/core/simulator.ts';
+import { simTarget } from '../../fixtures/core/target.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { targetTokens } from '../../fixtures/tokens/fixture.ts';
 import { browserConsentRunner, createTokenProvider } from '../../fixtures/tokens/provider.ts';
 import { TokenStore } from '../../fixtures/tokens/store.ts';
 import { scratchDir } from '../support/scratch.ts';
@@ -103,5 +107,41 @@ test.describe('token lifecycle', () => {
     )) as Error;
     expect(err).toMatchObject({ code: 'no-refresh-token' });
     expect(err.message).toContain('offline_access');
+  });
+
+  test('runs on simulators with different ports share one store record; a grant the new simulator never issued costs one consent', async ({
+    sim,
+    config,
+    browser,
+  }, testInfo) => {
+    test.setTimeout(90_000);
+    const authDir = scratchDir(testInfo, 'auth');
+    const on = (s: SimHandle) => targetTokens({ config, target: simTarget(s), authDir, launch: async () => browser });
+    const first = on(sim);
+    await first.provider.for('member');
+    expect(first.provider.stats()).toMatchObject({ consents: 1, fromStore: 0 });
+
+    // the same simulator again (a second run against a kept simulator): the stored token is used, zero consents
+    const again = on(sim);
+    await again.provider.for('member');
+    expect(again.provider.stats()).toMatchObject({ consents: 0, fromStore: 1 });
+
+    // a new simulator process on another port: same key, the check finds the grant unknown, one consent replaces it
+    const other = await startSimulator();
+    try {
+      expect(other.urls.auth).not.toBe(sim.urls.auth);
+      const next = on(other);
+      const token = await next.provider.for('member');
+      const s = next.provider.stats();
+      expect(s.events.map((e) => e.type)).toContain('stored-grant-gone');
+      expect(s.consents).toBe(1);
+      const res = await fetch(`${other.urls.api}/oauth/token/accessible-resources`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+    const files = readdirSync(path.join(authDir, 'tokens')).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    expect(readdirSync(path.join(authDir, 'sessions'))).toHaveLength(1);
   });
 });

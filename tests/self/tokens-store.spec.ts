@@ -3,9 +3,10 @@
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test } from '../../fixtures/index.ts';
-import { makeKey, type TokenRecord, TokenStore, TokenStoreError } from '../../fixtures/tokens/store.ts';
+import { makeKey, type TokenRecord, TokenStore, TokenStoreError, targetIdentity, tokenRecord } from '../../fixtures/tokens/store.ts';
 import { scratchDir } from '../support/scratch.ts';
 
 const key = makeKey('http://127.0.0.1:1234', 'Member@Sim.Example', 'sim-client-3lo', ['read:me', 'offline_access', 'read:me']);
@@ -107,5 +108,74 @@ test.describe('token store', () => {
     releaseFirst();
     await Promise.all([a, b]);
     expect(order).toEqual(['a-in', 'b-queued', 'a-out', 'b-in']);
+  });
+
+  test('the identity of a simulator target carries its world, never its random port', () => {
+    const a = targetIdentity({ kind: 'sim', authBase: 'http://127.0.0.1:41234' });
+    const b = targetIdentity({ kind: 'sim', authBase: 'http://127.0.0.1:39871' });
+    expect(a).toBe('sim:default');
+    expect(b).toBe(a);
+    expect(targetIdentity({ kind: 'sim', authBase: 'http://127.0.0.1:1', world: 'worlds/blocked.json' })).toBe('sim:worlds/blocked.json');
+    expect(targetIdentity({ kind: 'atlassian', authBase: 'https://auth.atlassian.com' })).toBe('https://auth.atlassian.com');
+    const store = new TokenStore('/nonexistent');
+    const keyOn = (origin: string) => makeKey(origin, 'member@sim.example', 'sim-client-3lo', ['read:me']);
+    expect(store.fileFor(keyOn(a))).toBe(store.fileFor(keyOn(b)));
+  });
+
+  test('prune removes stale locks, old temp files and port-keyed records, and leaves live ones', async ({}, testInfo) => {
+    const dir = scratchDir(testInfo, 'store');
+    const store = new TokenStore(dir, { staleMs: 5000 });
+    const live = makeKey('sim:default', 'member@sim.example', 'sim-client-3lo', ['read:me']);
+    store.write(rec({ key: live }));
+    store.write(rec({ key: makeKey('http://127.0.0.1:40404', 'member@sim.example', 'sim-client-3lo', ['read:me']) }));
+    const old = (Date.now() - 60_000) / 1000;
+    const staleLock = path.join(dir, 'deadbeef.json.lock');
+    const heldLock = path.join(dir, 'cafe.json.lock');
+    const oldTmp = path.join(dir, '.deadbeef.json.tmp-1-2-abc');
+    mkdirSync(staleLock);
+    mkdirSync(heldLock);
+    writeFileSync(oldTmp, '{');
+    utimesSync(staleLock, old, old);
+    utimesSync(oldTmp, old, old);
+    const removed = store.prune();
+    expect(removed).toContain(path.basename(staleLock));
+    expect(removed).toContain(path.basename(oldTmp));
+    expect(removed.filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    expect(readdirSync(dir).sort()).toEqual([path.basename(store.fileFor(live)), path.basename(heldLock)].sort());
+    expect(store.read(live)?.accessToken).toBe('SIMCANARY-access-aaaaaaaa');
+  });
+
+  test('a lock folder left by a killed process does not block the next holder', async ({}, testInfo) => {
+    const store = new TokenStore(scratchDir(testInfo, 'store'), { staleMs: 5000 });
+    mkdirSync(store.dir, { recursive: true });
+    const lock = `${store.fileFor(key)}.lock`;
+    mkdirSync(lock);
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(lock, old, old);
+    const started = Date.now();
+    expect(await store.withLock(key, async () => 'entered')).toBe('entered');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('one record builder: a consent starts at zero refreshes, a refresh keeps the consent and counts up', () => {
+    const t = {
+      accessToken: 'SIMCANARY-a1',
+      refreshToken: 'SIMCANARY-r1',
+      expiresIn: 60,
+      expiresAt: Date.now() + 60_000,
+      scopes: ['read:me'],
+      tokenType: 'Bearer',
+    };
+    const first = tokenRecord(key, 'member', t, { sites: ['acme-sim.atlassian.net'] });
+    expect(first).toMatchObject({ refreshes: 0, sites: ['acme-sim.atlassian.net'], refreshToken: 'SIMCANARY-r1' });
+    expect(first.refreshedAt).toBeUndefined();
+    const next = tokenRecord(key, 'member', { ...t, accessToken: 'SIMCANARY-a2', refreshToken: undefined }, { previous: first });
+    expect(next).toMatchObject({
+      refreshes: 1,
+      sites: ['acme-sim.atlassian.net'],
+      refreshToken: 'SIMCANARY-r1',
+      obtainedAt: first.obtainedAt,
+    });
+    expect(next.refreshedAt).toBeGreaterThanOrEqual(first.obtainedAt);
   });
 });

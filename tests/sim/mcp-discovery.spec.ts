@@ -85,22 +85,36 @@ test.describe('authorization-server metadata', () => {
     expect((r.body as Record<string, unknown>).authorization_endpoint).toBe(`${sim.urls.auth}/authorize`);
   });
 
-  test('v1 root metadata on the mcp host uses the versioned endpoints and issuer mcp', async ({ sim }) => {
+  test('v1 root metadata on the mcp host uses the versioned endpoints and, by default, the cf.mcp issuer', async ({ sim }) => {
     const r = await getJson(`${sim.urls.mcp}/.well-known/oauth-authorization-server`);
     expect(r.status).toBe(200);
     const body = r.body as Record<string, unknown>;
-    expect(body.issuer).toBe(sim.urls.mcp);
+    const mcp = new URL(sim.urls.mcp);
+    // atlassian-mcp.md "The v2 generation": issuer https://cf.mcp.atlassian.com is what the real server answers (#148,
+    // #205); a loopback IP base cannot take the prefix, so the simulator answers cf.localhost
+    expect(body.issuer).toBe(`${mcp.protocol}//cf.localhost:${mcp.port}`);
     expect(body.authorization_endpoint).toBe(`${sim.urls.mcp}/v1/authorize`);
     expect(body.token_endpoint).toBe(`${sim.urls.mcp}/v1/token`);
     expect(body.registration_endpoint).toBe(`${sim.urls.mcp}/v1/register`);
   });
 
-  test('org.mcp.issuerQuirk switches the v1 issuer to the cf.mcp host', async ({ sim }) => {
-    await sim.admin.patchWorld({ org: { mcp: { issuerQuirk: true } } });
+  test('org.mcp.issuerQuirk=false makes the v1 issuer the mcp host itself', async ({ sim }) => {
+    await sim.admin.patchWorld({ org: { mcp: { issuerQuirk: false } } });
     const r = await getJson(`${sim.urls.mcp}/.well-known/oauth-authorization-server`);
-    const mcp = new URL(sim.urls.mcp);
-    // atlassian-mcp.md §2a CONFLICT: issuer https://cf.mcp.atlassian.com [S21][S31]; a loopback IP gets cf.localhost
-    expect((r.body as Record<string, unknown>).issuer).toBe(`${mcp.protocol}//cf.localhost:${mcp.port}`);
+    // atlassian-mcp.md §2a CONFLICT: issuer https://mcp.atlassian.com was reported too [S26][S30]
+    expect((r.body as Record<string, unknown>).issuer).toBe(sim.urls.mcp);
+  });
+
+  test('every authorization-server document advertises client_id_metadata_document_supported', async ({ sim }) => {
+    // atlassian-mcp.md "The v2 generation" (3P): CIMD advertised
+    for (const url of [
+      `${sim.urls.mcp}/.well-known/oauth-authorization-server`,
+      `${sim.urls.auth}/.well-known/oauth-authorization-server/${TENANT}`,
+      `${sim.urls.auth}/.well-known/oauth-authorization-server`,
+    ]) {
+      const r = await getJson(url);
+      expect((r.body as Record<string, unknown>).client_id_metadata_document_supported, url).toBe(true);
+    }
   });
 });
 

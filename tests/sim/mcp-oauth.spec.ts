@@ -217,12 +217,15 @@ test.describe('MCP OAuth client (DCR + PKCE)', () => {
     const { client } = await connect(sim, token, '/v2/mcp');
     const sites = JSON.parse((await call(client, 'getAccessibleAtlassianResources')).text) as Array<{ id: string }>;
     expect(sites.map((s) => s.id)).toEqual([ACME]);
-    const issue = await call(client, 'execute', { operation: 'getJiraIssue', arguments: { cloudId: ACME, issueIdOrKey: 'DEMO-1' } });
+    const issue = await call(client, 'getJiraIssue', { cloudId: ACME, issueIdOrKey: 'DEMO-1' });
     expect(issue.isError, issue.text).toBe(false);
     expect((JSON.parse(issue.text) as { key: string }).key).toBe('DEMO-1');
-    const other = await call(client, 'execute', {
-      operation: 'getJiraIssue',
-      arguments: { cloudId: 'globex-sim.atlassian.net', issueIdOrKey: 'DEMO-1' },
+    const projects = await call(client, 'executeRead', { name: 'listJiraProjects', cloudId: ACME, inputs: {} });
+    expect(projects.isError, projects.text).toBe(false);
+    const other = await call(client, 'executeRead', {
+      name: 'listJiraProjects',
+      cloudId: 'globex-sim.atlassian.net',
+      inputs: {},
     });
     expect(JSON.parse(other.text)).toEqual({
       error: true,

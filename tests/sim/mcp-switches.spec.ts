@@ -19,7 +19,8 @@ const TEXT = {
   trouble: 'We are having trouble completing this action. Please try again shortly.',
   connection: "We couldn't verify your connection settings. Please contact your administrator for assistance.",
   apiToken: "You don't have permission to connect via API token. Please ask your organization admin for access.",
-  ip: "You don't have permission to connect from this IP address. Please ask your organization admin for access.",
+  // atlassian-mcp.md "The v2 generation": the IP-allowlist text ends "…Please ask your admin for access." (1P README)
+  ip: "You don't have permission to connect from this IP address. Please ask your admin for access.",
 };
 
 async function connect(sim: SimHandle, authorization: string, path = '/v1/mcp') {

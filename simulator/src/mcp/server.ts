@@ -97,7 +97,10 @@ const words = (s: string) =>
 /** singular stem, so "issues" finds "Issue" and "projects" finds "Projects" */
 const stem = (w: string) => w.replace(/(ies)$/, 'y').replace(/s$/, '');
 
-/** natural-language match (1P: "describe the goal in natural language"): operations ranked by shared words */
+/**
+ * natural-language match (1P: "describe the goal in natural language"): operations ranked by shared words, keeping
+ * those with at least half the best score (simulator choice; the real matcher is not documented)
+ */
 function rank(ops: Operation[], query: string | undefined): Operation[] {
   const q = query ? words(query).map(stem) : [];
   if (q.length === 0) return ops;
@@ -108,6 +111,7 @@ function rank(ops: Operation[], query: string | undefined): Operation[] {
     })
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score)
+    .filter((x, _i, all) => x.score * 2 >= all[0]!.score)
     .map((x) => x.op);
 }
 
