@@ -4,9 +4,9 @@
  * MCP session and calls tools. Runs against each OAuth endpoint the configured one implies.
  */
 import { expect, test } from '../../fixtures/index.ts';
+import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
-import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)

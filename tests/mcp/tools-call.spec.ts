@@ -13,15 +13,18 @@ import { HarnessError } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { describeItem } from '../../fixtures/mcp/sweep.ts';
-import { HEADLESS_AUTH_MODES, MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 import { divergenceError } from '../../fixtures/mcp/verdicts.ts';
+import { HEADLESS_AUTH_MODES, MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 test.describe.configure({ mode: 'serial' });
 
 for (const endpoint of MCP_ENDPOINTS) {
   for (const auth of HEADLESS_AUTH_MODES) {
     test(`${endpoint} · ${auth}: every operation the server lists answers with real arguments`, async ({ mcp }) => {
-      test.skip(!mcp.endpoints.includes(endpoint), `MCP_ENDPOINT is ${mcp.endpoints.join(',')}: set MCP_ENDPOINT=${endpoint} or all to sweep ${endpoint}`);
+      test.skip(
+        !mcp.endpoints.includes(endpoint),
+        `MCP_ENDPOINT is ${mcp.endpoints.join(',')}: set MCP_ENDPOINT=${endpoint} or all to sweep ${endpoint}`,
+      );
       test.skip(!mcp.canSweepAs(auth), `${auth}: no credential for this mode is configured for a real target (simulator only)`);
       test.setTimeout(180_000);
       const r = await mcp.sweep({ endpoint, auth });
@@ -43,6 +46,7 @@ for (const endpoint of MCP_ENDPOINTS) {
 test('an operation that works on one endpoint works on every endpoint that lists it', async ({ mcp }) => {
   test.setTimeout(180_000);
   const { sweeps, divergences } = await mcp.compareEndpoints(MCP_ENDPOINTS);
-  for (const s of sweeps) test.info().annotations.push({ type: `swept ${s.endpoint}`, description: `${s.called.length} operations called` });
+  for (const s of sweeps)
+    test.info().annotations.push({ type: `swept ${s.endpoint}`, description: `${s.called.length} operations called` });
   if (divergences.length) throw divergenceError(divergences);
 });

@@ -42,7 +42,8 @@ test('every listed operation has an object input schema and the sweep can build 
   for (const op of listing.operations) {
     if (op.inputSchema?.type !== 'object') problems.push(`${op.name}: inputSchema.type is ${JSON.stringify(op.inputSchema?.type)}`);
     const d = deriveArguments(mcp.catalog, op.inputSchema, catalogEntry(mcp.catalog, op.name));
-    if (d.missing.length) problems.push(`${op.name}: no value for required ${d.missing.join(', ')} (add it to "parameters" in fixtures/mcp/tools.json)`);
+    if (d.missing.length)
+      problems.push(`${op.name}: no value for required ${d.missing.join(', ')} (add it to "parameters" in fixtures/mcp/tools.json)`);
   }
   expect(problems, 'operation schemas vs the catalog').toEqual([]);
 });

@@ -53,7 +53,11 @@ test('console 3LO token: REST works and the MCP session initialises, tool calls 
   const first = recs.find((r) => !r.ok);
   if (!unexpected.length) {
     if (first?.category) await labelOutcome(first.category);
-    if (first) test.info().annotations.push({ type: 'known failure (tool expectations)', description: `REST ok, MCP broken: ${first.category} — ${first.text}` });
+    if (first)
+      test.info().annotations.push({
+        type: 'known failure (tool expectations)',
+        description: `REST ok, MCP broken: ${first.category} — ${first.text}`,
+      });
     return;
   }
   const fixed = unexpected.filter((r) => r.ok);
@@ -61,7 +65,9 @@ test('console 3LO token: REST works and the MCP session initialises, tool calls 
   throw new HarnessError(
     code,
     `REST works with the console 3LO token (GET /me → ${restSide.meStatus}) and the MCP session initialised (${s.raw.sessionId}), but:\n` +
-      unexpected.map((r) => `  ${r.operation}: ${r.category ?? 'ok'} (expected ${expected(r.operation)}) ${JSON.stringify(r.text.slice(0, 160))}`).join('\n'),
+      unexpected
+        .map((r) => `  ${r.operation}: ${r.category ?? 'ok'} (expected ${expected(r.operation)}) ${JSON.stringify(r.text.slice(0, 160))}`)
+        .join('\n'),
     { sessionId: s.raw.sessionId, cloudId },
   );
 });

@@ -6,8 +6,8 @@
 
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
+import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
 import { mcpEndpointUrl } from '../../fixtures/mcp/vocabulary.ts';
 
 test('client origin not in the Rovo MCP domain list → consent is classified domain-blocked', async ({ mcp, sim, config, page }) => {

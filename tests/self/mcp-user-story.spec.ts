@@ -8,8 +8,8 @@
 import { runConsent } from '../../fixtures/consent/flow.ts';
 import { account } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
+import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 import { RestClient } from '../../fixtures/rest/client.ts';
 
 test('console 3LO token: REST ok, MCP initialises, tools → mcp-client-not-approved, search → mcp-connection-settings', async ({

@@ -1,0 +1,111 @@
+/**
+ * Self-tests of the pieces that turn MCP results into a verdict: the endpoint list of MCP_ENDPOINT, rename pairing,
+ * the outcome a failing test is labelled with when no spec labelled it, and the `toAnswerTool` matcher's message
+ * (expected vs received and the fix).
+ */
+import { expect as baseExpect } from '@playwright/test';
+import { HarnessError } from '../../fixtures/core/categories.ts';
+import { test } from '../../fixtures/index.ts';
+import { diffToolLists, endpointDivergences, nameSimilarity } from '../../fixtures/mcp/drift.ts';
+import { failureCategory } from '../../fixtures/mcp/fixture.ts';
+import { mcpMatchers } from '../../fixtures/mcp/matchers.ts';
+import type { McpCallRecord } from '../../fixtures/mcp/record.ts';
+import { parseEndpointList } from '../../fixtures/mcp/vocabulary.ts';
+
+const expect = baseExpect.extend(mcpMatchers);
+
+test('MCP_ENDPOINT takes one endpoint, a list or all, and names what it does not know', () => {
+  expect(parseEndpointList('v2')).toEqual({ ok: true, endpoints: ['v2'] });
+  expect(parseEndpointList('all')).toEqual({ ok: true, endpoints: ['v1', 'authv2', 'v2'] });
+  expect(parseEndpointList('v2, v1,v2')).toEqual({ ok: true, endpoints: ['v2', 'v1'] });
+  expect(parseEndpointList('v1,v3,sse')).toEqual({ ok: false, bad: ['v3', 'sse'] });
+  expect(parseEndpointList('all,v1')).toEqual({ ok: false, bad: ['all'] });
+});
+
+test('the documented v1 → v2 renames pair up by name alone, and unrelated names do not', () => {
+  const v1 = ['getConfluencePage', 'searchConfluenceUsingCql', 'getVisibleJiraProjects', 'addCommentToJiraIssue', 'getJiraIssue'];
+  const v2 = [
+    'getConfluenceContent',
+    'searchConfluence',
+    'listJiraProjects',
+    'addOrEditJiraIssueComment',
+    'getJiraIssue',
+    'deleteJiraIssue',
+  ];
+  const d = diffToolLists(v1, v2);
+  expect(d.renamed.map((r) => `${r.from}→${r.to}`).sort()).toEqual(
+    [
+      'addCommentToJiraIssue→addOrEditJiraIssueComment',
+      'getConfluencePage→getConfluenceContent',
+      'getVisibleJiraProjects→listJiraProjects',
+      'searchConfluenceUsingCql→searchConfluence',
+    ].sort(),
+  );
+  expect(d.appeared).toEqual(['deleteJiraIssue']);
+  expect(d.disappeared).toEqual([]);
+  expect(nameSimilarity('getJiraIssue', 'createConfluenceFooterComment')).toBeLessThan(0.2);
+  expect(diffToolLists(['getJiraIssue'], ['createConfluenceFooterComment']).renamed).toEqual([]);
+});
+
+test('divergences match operations across endpoints through aliases', () => {
+  const d = endpointDivergences(
+    [
+      { endpoint: 'v1', operation: 'getConfluencePage', ok: true },
+      { endpoint: 'v2', operation: 'getConfluenceContent', ok: false, category: 'transient' },
+      { endpoint: 'v1', operation: 'getJiraIssue', ok: true },
+      { endpoint: 'v2', operation: 'getJiraIssue', ok: true },
+    ],
+    new Map([['getConfluenceContent', 'getConfluencePage']]),
+  );
+  expect(d).toHaveLength(1);
+  expect(d[0]!.operation).toBe('getConfluencePage');
+  expect(d[0]!.fails[0]!.operation).toBe('getConfluenceContent');
+});
+
+test('a failing test without an outcome label gets the HarnessError code, else the last failing call, else unexpected', () => {
+  const err = new HarnessError('sandbox-missing', 'no project NOSUCHSBX');
+  expect(failureCategory([`Error: ${err.message}`], 'mcp-tool-error')).toBe('sandbox-missing');
+  expect(failureCategory([`\u001b[31m${err.message}\u001b[39m`], undefined)).toBe('sandbox-missing');
+  expect(failureCategory(['Error: expect(received).toBe(expected)'], 'scope-filtered')).toBe('scope-filtered');
+  expect(failureCategory(['Error: expect(received).toBe(expected)'], undefined)).toBe('unexpected');
+  expect(failureCategory(['[not-a-code] something'], undefined)).toBe('unexpected');
+});
+
+const rec = (over: Partial<McpCallRecord>): McpCallRecord => ({
+  operation: 'getJiraIssue',
+  account: 'member',
+  authMode: 'api-token',
+  endpoint: 'http://127.0.0.1/v1/mcp',
+  timestamp: new Date().toISOString(),
+  durationMs: 3,
+  ok: true,
+  rule: 'ok',
+  text: '{}',
+  retries: 0,
+  ...over,
+});
+
+test('toAnswerTool passes on a good answer and prints expected vs received and the fix otherwise', () => {
+  expect(rec({})).toAnswerTool();
+  const refused = rec({
+    ok: false,
+    category: 'scope-filtered',
+    rule: 'tool-not-found',
+    text: 'MCP error -32602: Tool getJiraIssue not found',
+    sessionId: 's-1',
+  });
+  expect(refused).toAnswerTool({ category: 'scope-filtered' });
+  let message = '';
+  try {
+    expect(refused).toAnswerTool();
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  expect(message).toContain('expected a good answer, received scope-filtered (rule tool-not-found)');
+  expect(message).toContain('"MCP error -32602: Tool getJiraIssue not found"');
+  expect(message).toContain('session s-1');
+  expect(message).toContain('Fix: The tool is not in tools/list');
+  expect(() => expect(rec({})).toAnswerTool({ category: 'transient' })).toThrow(
+    /expected a refusal classified transient, received a good answer/,
+  );
+});
