@@ -7,20 +7,30 @@
  * Every string goes through redact() with the configured secrets registered, plus any token carrying the simulator's
  * canary marker; the finished zip is then run through the secret scanner and deleted if anything is found.
  *
+ * Failures are grouped by cause (scripts/lib/causes.ts, the same grouping as the gate): summary.md opens with one row
+ * per cause (cells, remediation once, first few tests), then the calls of each cause. The cloudId of a call comes from
+ * the call, its arguments, the session's resolved site (another call of the same MCP session, the test's cloudId
+ * label) or the run's accessible-resources evidence when it lists one site; a call that involves no site (consent,
+ * token, initialize, tools/list, accessible-resources) says "no site involved". The pictures (scope × site and MCP
+ * matrices, long-term trend) are included when the report step wrote them.
+ *
  * Default selection: every failed/broken test. `--test` picks tests whose full name contains the text (any status),
  * `--category` picks tests whose outcome or whose calls have that category code (any status).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CATEGORIES, type CategoryInfo, isCategory } from '../fixtures/core/categories.ts';
 import { ROOT } from '../fixtures/core/config.ts';
-import { EVIDENCE_CONTENT_TYPE, EVIDENCE_PREFIX, type EvidenceRecord } from '../fixtures/core/evidence.ts';
+import type { EvidenceRecord } from '../fixtures/core/evidence.ts';
 import { redact, registerSecret } from '../fixtures/core/redact.ts';
+import { cellsFor } from './gate.ts';
 import { atomicWrite } from './lib/atomic.ts';
+import { type Cause, causeContext, groupByCause, readEvidence, siteMap } from './lib/causes.ts';
 import { environmentInfo } from './lib/env-info.ts';
+import { CorruptHistoryError, historyPaths, readTrend } from './lib/history.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
-import { isFailure, readResults, type TestSummary } from './lib/results.ts';
+import { isFailure, readResults, resultsKey, type TestSummary } from './lib/results.ts';
 import { createZip } from './lib/zip.ts';
 import { CANARY, configuredSecrets, scanSecrets } from './scan-secrets.ts';
 
@@ -45,7 +55,11 @@ export interface FailingCall {
   surface?: string;
   mcpSessionId?: string;
   cloudId?: string;
+  /** where the cloudId came from: call, arguments, session, test label, accessible-resources, or `no site involved` */
+  cloudIdSource?: string;
   siteUrl?: string;
+  /** the cause this call's test belongs to (`category · account · site · family`), when it is a red cell */
+  cause?: string;
   /** UTC ISO */
   timestamp?: string;
   /** MCP tool name / JSON-RPC method, or `GET /rest/api/3/myself` */
@@ -64,6 +78,9 @@ export interface BundleResult {
   file: string;
   calls: FailingCall[];
   tests: number;
+  causes: Cause[];
+  /** names of the zip entries */
+  entries: string[];
 }
 
 export class BundleError extends Error {
@@ -79,19 +96,6 @@ function scrub(text: string): string {
 }
 function scrubValue<T>(v: T): T {
   return JSON.parse(scrub(JSON.stringify(v ?? null))) as T;
-}
-
-function readEvidence(t: TestSummary): EvidenceRecord[] {
-  const out: EvidenceRecord[] = [];
-  for (const a of t.attachments) {
-    if (a.type !== EVIDENCE_CONTENT_TYPE && !a.name.startsWith(EVIDENCE_PREFIX)) continue;
-    try {
-      out.push(JSON.parse(readFileSync(a.file, 'utf8')) as EvidenceRecord);
-    } catch {
-      // a missing or broken attachment file: the test-level row below still lists the test
-    }
-  }
-  return out;
 }
 
 function info(code: string | undefined): CategoryInfo | undefined {
@@ -111,26 +115,49 @@ function siteUrlOf(r: EvidenceRecord, sites: ReadonlyMap<string, string>): strin
   return undefined;
 }
 
-const RESOURCE_ID_URL = /"id"\s*:\s*"([^"]+)"\s*,\s*(?:"[^"]+"\s*:\s*"[^"]*"\s*,\s*)*?"url"\s*:\s*"(https?:[^"]+)"/g;
-/**
- * cloudId → site URL from the run's own evidence: accessible-resources answers (REST /oauth/token/accessible-resources
- * and MCP getAccessibleAtlassianResources list `{id, url, name, scopes}`, atlassian-oauth.md) and records with a site.
- * Read with a pattern because response texts are cut at 2,000 characters.
- */
-export function siteMap(tests: readonly TestSummary[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const t of tests) {
-    for (const r of readEvidence(t)) {
-      if (r.cloudId && r.site) map.set(r.cloudId, /^https?:\/\//.test(r.site) ? r.site : `https://${r.site}`);
-      const text = (r.responseText ?? '').replace(/\\"/g, '"');
-      for (const m of text.matchAll(RESOURCE_ID_URL)) if (!map.has(m[1]!)) map.set(m[1]!, m[2]!);
-    }
-  }
-  return map;
+/** Operations that involve no site: consent, tokens, MCP handshakes, and the calls that list the sites themselves. */
+const SITE_FREE =
+  /^(initialize|tools\/list|notifications\/|ping|getAccessibleAtlassianResources|atlassianUserInfo|(GET|POST) \/(oauth\/token|me\b|authorize))/;
+
+interface SiteContext {
+  sites: ReadonlyMap<string, string>;
+  /** mcpSessionId → cloudId that session resolved (any call of it with one) */
+  sessions: ReadonlyMap<string, string>;
 }
 
-function callFrom(t: TestSummary, r: EvidenceRecord, sites: ReadonlyMap<string, string>): FailingCall {
+function siteContext(tests: readonly TestSummary[]): SiteContext {
+  const sessions = new Map<string, string>();
+  for (const t of tests)
+    for (const r of readEvidence(t)) {
+      const id = r.cloudId ?? argCloudId(r.args);
+      if (r.mcpSessionId && id && !sessions.has(r.mcpSessionId)) sessions.set(r.mcpSessionId, id);
+    }
+  return { sites: siteMap(tests), sessions };
+}
+
+function argCloudId(args: unknown): string | undefined {
+  const v = args && typeof args === 'object' ? (args as Record<string, unknown>).cloudId : undefined;
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+/** cloudId of a failing call and where it came from (see the header). */
+export function resolveCloudId(t: TestSummary, r: EvidenceRecord, ctx: SiteContext): { cloudId?: string; source?: string } {
+  if (r.cloudId) return { cloudId: r.cloudId, source: 'call' };
+  const fromArgs = argCloudId(r.args);
+  if (fromArgs) return { cloudId: fromArgs, source: 'arguments' };
+  const fromSession = r.mcpSessionId ? ctx.sessions.get(r.mcpSessionId) : undefined;
+  if (fromSession) return { cloudId: fromSession, source: 'session' };
+  const label = t.labels.cloudId?.[0] ?? (t.parameters.cloudId !== '-' ? t.parameters.cloudId : undefined);
+  if (label) return { cloudId: label, source: 'test label' };
+  if (r.surface === 'consent' || r.surface === 'token' || SITE_FREE.test(r.operation)) return { source: 'no site involved' };
+  if (ctx.sites.size === 1) return { cloudId: [...ctx.sites.keys()][0], source: 'accessible-resources (the only site)' };
+  return {};
+}
+
+function callFrom(t: TestSummary, r: EvidenceRecord, ctx: SiteContext): FailingCall {
   const c = info(r.category ?? t.outcome);
+  const { cloudId, source } = resolveCloudId(t, r, ctx);
+  const sites = ctx.sites;
   return {
     test: t.fullName,
     testStatus: t.status,
@@ -138,8 +165,9 @@ function callFrom(t: TestSummary, r: EvidenceRecord, sites: ReadonlyMap<string, 
     categoryTitle: c?.title,
     surface: r.surface,
     mcpSessionId: r.mcpSessionId,
-    cloudId: r.cloudId,
-    siteUrl: siteUrlOf(r, sites),
+    cloudId,
+    cloudIdSource: source,
+    siteUrl: siteUrlOf({ ...r, cloudId }, sites) ?? (source === 'no site involved' ? 'no site involved' : undefined),
     timestamp: r.timestamp,
     toolOrEndpoint: r.surface === 'mcp' ? `MCP ${r.operation}` : r.operation,
     url: r.url,
@@ -154,9 +182,12 @@ function callFrom(t: TestSummary, r: EvidenceRecord, sites: ReadonlyMap<string, 
 export function selectCalls(
   tests: readonly TestSummary[],
   opts: Pick<BundleOptions, 'test' | 'category'>,
+  causes: readonly Cause[] = [],
 ): { calls: FailingCall[]; tests: number } {
   const calls: FailingCall[] = [];
-  const sites = siteMap(tests);
+  const ctx = siteContext(tests);
+  const causeOf = new Map<string, string>();
+  for (const c of causes) for (const cell of c.cells) causeOf.set(cell.test.historyId, c.label);
   let selectedTests = 0;
   for (const t of tests) {
     const evidence = readEvidence(t);
@@ -174,12 +205,13 @@ export function selectCalls(
         (r) => r.category === opts.category || (r.category === undefined && t.outcome === opts.category && isFailingRecord(r)),
       );
     if (failing.length === 0 && isFailure(t.status) && evidence.length) failing = [evidence.at(-1)!];
-    if (failing.length) for (const r of failing) calls.push(callFrom(t, r, sites));
+    if (failing.length) for (const r of failing) calls.push({ ...callFrom(t, r, ctx), cause: causeOf.get(t.historyId) });
     else {
       const c = info(t.outcome);
       calls.push({
         test: t.fullName,
         testStatus: t.status,
+        cause: causeOf.get(t.historyId),
         category: t.outcome,
         categoryTitle: c?.title,
         toolOrEndpoint: '(no call evidence recorded)',
@@ -202,47 +234,102 @@ function fence(text: string): string {
   return `${ticks}\n${text}\n${ticks}`;
 }
 
-export function summaryMarkdown(calls: readonly FailingCall[], env: Record<string, string>, filter: string): string {
-  const lines = [
-    '# Support bundle: failing calls',
+function callSection(c: FailingCall, n: number): string[] {
+  return [
+    `### ${n}. ${c.toolOrEndpoint}: ${c.category ?? 'no category'}${c.categoryTitle ? ` (${c.categoryTitle})` : ''}`,
     '',
-    `Selection: ${filter}. ${calls.length} failing call(s). Open report.html (in this zip) in a browser for the full report.`,
+    '| field | value |',
+    '|---|---|',
+    `| test | ${md(c.test)} (${c.testStatus}) |`,
+    `| UTC timestamp | ${md(c.timestamp)} |`,
+    `| MCP session id | ${md(c.mcpSessionId)} |`,
+    `| cloudId | ${c.cloudIdSource === 'no site involved' ? 'no site involved' : `${md(c.cloudId)}${c.cloudId && c.cloudIdSource ? ` (from ${c.cloudIdSource})` : ''}`} |`,
+    `| site URL | ${md(c.siteUrl)} |`,
+    `| tool or endpoint | ${md(c.toolOrEndpoint)} |`,
+    `| request URL | ${md(c.url)} |`,
+    `| HTTP status | ${md(c.httpStatus)} |`,
+    `| atl-traceid | ${md(c.atlTraceId)} |`,
+    '',
+    '**Arguments**',
+    '',
+    fence(JSON.stringify(c.arguments ?? null, null, 2)),
+    '',
+    '**Response text**',
+    '',
+    fence(c.responseText ?? c.testMessage ?? '(none recorded)'),
+    '',
+  ];
+}
+
+/**
+ * summary.md: the causes first (one row each: cells, regressed/new/still failing/drift, remediation once, first few
+ * tests), then each cause's calls under it with its remediation once, then selected calls outside any cause.
+ */
+export function summaryMarkdown(
+  calls: readonly FailingCall[],
+  env: Record<string, string>,
+  filter: string,
+  causes: readonly Cause[] = [],
+  pictures: readonly string[] = [],
+): string {
+  const lines = [
+    '# Support bundle: failing calls by cause',
+    '',
+    `Selection: ${filter}. ${calls.length} failing call(s) from ${causes.length} cause(s). Open report.html (in this zip) in a browser for the full report.`,
     'Secrets (passwords, client secrets, access/refresh tokens, API tokens) are redacted as [REDACTED].',
+    ...(pictures.length ? ['', `Pictures in this zip (open in a browser, offline): ${pictures.join(', ')}.`] : []),
     '',
     '| environment | |',
     '|---|---|',
     ...Object.entries(env).map(([k, v]) => `| ${md(k)} | ${md(v)} |`),
     '',
   ];
-  calls.forEach((c, i) => {
+  if (causes.length) {
     lines.push(
-      `## ${i + 1}. ${c.toolOrEndpoint}: ${c.category ?? 'no category'}${c.categoryTitle ? ` (${c.categoryTitle})` : ''}`,
+      '## Causes',
       '',
-      '| field | value |',
-      '|---|---|',
-      `| test | ${md(c.test)} (${c.testStatus}) |`,
-      `| UTC timestamp | ${md(c.timestamp)} |`,
-      `| MCP session id | ${md(c.mcpSessionId)} |`,
-      `| cloudId | ${md(c.cloudId)} |`,
-      `| site URL | ${md(c.siteUrl)} |`,
-      `| tool or endpoint | ${md(c.toolOrEndpoint)} |`,
-      `| request URL | ${md(c.url)} |`,
-      `| HTTP status | ${md(c.httpStatus)} |`,
-      `| atl-traceid | ${md(c.atlTraceId)} |`,
-      '',
-      '**Arguments**',
-      '',
-      fence(JSON.stringify(c.arguments ?? null, null, 2)),
-      '',
-      '**Response text**',
-      '',
-      fence(c.responseText ?? c.testMessage ?? '(none recorded)'),
-      '',
-      `**Remediation:** ${c.remediation ?? 'no classified remediation; see the report.'}`,
-      '',
+      '| # | cause (category · account · site · family) | cells | regressed | new | still failing | drift | first tests |',
+      '|---|---|---|---|---|---|---|---|',
     );
+    causes.forEach((c, i) => {
+      const eg = c.cells
+        .slice(0, 3)
+        .map((x) => x.test.name)
+        .join('; ');
+      lines.push(
+        `| ${i + 1} | ${md(c.label)} | ${c.cells.length} | ${c.counts.regressed} | ${c.counts.newFailure} | ${c.counts.stillFailing} | ${c.counts.drift} | ${md(scrub(eg))}${c.cells.length > 3 ? ` …+${c.cells.length - 3}` : ''} |`,
+      );
+    });
+    lines.push('');
+  }
+  let n = 0;
+  causes.forEach((c, i) => {
+    const mine = calls.filter((x) => x.cause === c.label);
+    if (!mine.length) return;
+    lines.push(`## Cause ${i + 1}: ${c.label} (${c.title})`, '', `**Remediation:** ${c.remediation}`, '');
+    for (const call of mine) lines.push(...callSection(call, ++n));
   });
+  const rest = calls.filter((x) => !x.cause || !causes.some((c) => c.label === x.cause));
+  if (rest.length) {
+    lines.push(causes.length ? '## Other selected calls' : '## Calls', '');
+    for (const call of rest) {
+      lines.push(...callSection(call, ++n), `**Remediation:** ${call.remediation ?? 'no classified remediation; see the report.'}`, '');
+    }
+  }
   return lines.join('\n');
+}
+
+function causesOfRun(reportsDir: string, tests: readonly TestSummary[]): Cause[] {
+  let previous: ReturnType<typeof readTrend>[number] | undefined;
+  try {
+    const key = resultsKey(tests);
+    previous = readTrend(historyPaths(reportsDir).trend)
+      .filter((l) => l.resultsKey !== key)
+      .at(-1);
+  } catch (e) {
+    if (!(e instanceof CorruptHistoryError)) throw e;
+  }
+  return groupByCause(cellsFor(tests, previous), causeContext(tests));
 }
 
 export async function writeSupportBundle(opts: BundleOptions = {}): Promise<BundleResult> {
@@ -261,7 +348,9 @@ export async function writeSupportBundle(opts: BundleOptions = {}): Promise<Bund
   }
   for (const s of configuredSecrets()) registerSecret(s.value);
   const { tests } = readResults(resultsDir);
-  const selection = selectCalls(tests, opts);
+  const allCauses = causesOfRun(reportsDir, tests);
+  const selection = selectCalls(tests, opts, allCauses);
+  const selectedCauses = allCauses.filter((c) => selection.calls.some((x) => x.cause === c.label));
   const filter =
     [opts.test !== undefined ? `tests containing ${JSON.stringify(opts.test)}` : '', opts.category ? `category ${opts.category}` : '']
       .filter(Boolean)
@@ -277,16 +366,45 @@ export async function writeSupportBundle(opts: BundleOptions = {}): Promise<Bund
     selection: filter,
     environment: env,
     tests: { total: tests.length, failed: tests.filter((t) => isFailure(t.status)).length, selected: selection.tests },
+    causes: selectedCauses.map((c) => ({
+      cause: c.label,
+      category: c.key.category,
+      account: c.key.account,
+      site: c.key.site,
+      family: c.key.family,
+      cells: c.cells.length,
+      counts: c.counts,
+      remediation: c.remediation,
+      tests: c.cells.map((x) => scrub(x.test.fullName)),
+    })),
     failingCalls: selection.calls,
   };
+  const picturesDir = path.join(reportsDir, 'pictures');
+  const pictures = existsSync(picturesDir)
+    ? readdirSync(picturesDir)
+        .filter((f) => /\.(html|svg)$/.test(f))
+        .sort()
+        .map((f) => ({ name: `pictures/${f}`, data: readFileSync(path.join(picturesDir, f)) }))
+    : [];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.resolve(opts.out ?? path.join(reportsDir, 'bundles', `support-bundle-${stamp}.zip`));
   mkdirSync(path.dirname(out), { recursive: true });
-  const zip = createZip([
+  const entries = [
     { name: 'report.html', data: readFileSync(reportFile) },
-    { name: 'summary.md', data: summaryMarkdown(selection.calls, env, filter) },
+    {
+      name: 'summary.md',
+      data: summaryMarkdown(
+        selection.calls,
+        env,
+        filter,
+        selectedCauses,
+        pictures.map((p) => p.name),
+      ),
+    },
     { name: 'summary.json', data: `${JSON.stringify(summary, null, 2)}\n` },
-  ]);
+    ...pictures,
+  ];
+  const zip = createZip(entries);
   atomicWrite(out, zip);
   const scan = await scanSecrets({ roots: [out] });
   if (!scan.ok) {
@@ -296,7 +414,7 @@ export async function writeSupportBundle(opts: BundleOptions = {}): Promise<Bund
       `the bundle would contain a secret (${kinds}); it was deleted. Fix: the report itself leaks (run npm run scan-secrets), regenerate it with traces/screenshots off.`,
     );
   }
-  return { file: out, calls: selection.calls, tests: selection.tests };
+  return { file: out, calls: selection.calls, tests: selection.tests, causes: selectedCauses, entries: entries.map((e) => e.name) };
 }
 
 async function main(): Promise<void> {
@@ -317,7 +435,7 @@ async function main(): Promise<void> {
     const r = await writeSupportBundle({ test: opt('--test'), category: opt('--category'), out: opt('--out') });
     const shown = r.file.startsWith(ROOT + path.sep) ? path.relative(ROOT, r.file) : r.file;
     process.stdout.write(
-      `support bundle: ${shown} (${r.calls.length} failing call(s) from ${r.tests} test(s); report.html, summary.md, summary.json; secrets redacted, scanned clean)\n`,
+      `support bundle: ${shown} (${r.calls.length} failing call(s) from ${r.tests} test(s) in ${r.causes.length} cause(s); ${r.entries.join(', ')}; secrets redacted, scanned clean)\n`,
     );
   } catch (e) {
     if (e instanceof BundleError) {

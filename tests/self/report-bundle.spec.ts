@@ -79,7 +79,14 @@ export default defineConfig({
   const bundle = await writeSupportBundle({ reportsDir: sub });
   expect(path.dirname(bundle.file)).toBe(path.join(sub, 'bundles'));
   const entries = new Map((await readZipEntries(readFileSync(bundle.file))).map((e) => [e.name, e.data.toString('utf8')]));
-  expect([...entries.keys()].sort()).toEqual(['report.html', 'summary.json', 'summary.md']);
+  expect([...entries.keys()].sort()).toEqual([
+    'pictures/mcp-matrix.html',
+    'pictures/scope-site-matrix.html',
+    'pictures/trend.svg',
+    'report.html',
+    'summary.json',
+    'summary.md',
+  ]);
 
   const summary = JSON.parse(entries.get('summary.json')!) as { failingCalls: FailingCall[] };
   const call = summary.failingCalls.find((c) => c.toolOrEndpoint === 'MCP searchJiraIssuesUsingJql');
@@ -89,6 +96,8 @@ export default defineConfig({
   expect(call.test).toContain('jira search with a numeric jql is rejected');
   expect(call.mcpSessionId).toMatch(/\S{8,}/);
   expect(call.cloudId).toMatch(/^[0-9a-f-]{36}$/);
+  // the site comes from the cloudId the session resolved (accessible-resources evidence of the same run)
+  expect(call.cause).toMatch(/^mcp-bad-arguments · member · [a-z0-9-]+ · jira$/);
   expect(call.siteUrl).toMatch(/^https?:\/\/\S+/);
   expect(call.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   expect(call.arguments).toMatchObject({ cloudId: call.cloudId, jql: 42, note: expect.stringContaining('[REDACTED]') });
