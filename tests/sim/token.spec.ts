@@ -267,4 +267,67 @@ test.describe('simulator token endpoint', () => {
     expect(ok.status).toBe(200);
     expect(jwtPayload(ok.body.access_token).aud).toBe(`${sim.urls.mcp}/v1/mcp/authv2`);
   });
+
+  test('a code_challenge without code_challenge_method is plain (RFC 7636 §4.3): the verifier must equal the challenge', async ({
+    sim,
+  }) => {
+    const challenge = randomBytes(32).toString('base64url');
+    const code = await getCode(sim, { extra: { code_challenge: challenge } });
+    // the S256 transform of a verifier is what the old, lenient behaviour compared against
+    const s256Verifier = randomBytes(32).toString('base64url');
+    const s256Code = await getCode(sim, { extra: { code_challenge: createHash('sha256').update(s256Verifier).digest('base64url') } });
+    expect(await exchange(sim, s256Code, { code_verifier: s256Verifier })).toEqual({
+      status: 403,
+      body: { error: 'invalid_grant', error_description: 'Failed to verify code verifier' },
+    });
+    const ok = await exchange(sim, code, { code_verifier: challenge });
+    expect(ok.status).toBe(200);
+    expect(ok.body.token_type).toBe('Bearer');
+  });
+
+  test('an MCP public client sending a code_challenge without a method (plain) is refused at /authorize', async ({ sim }) => {
+    await sim.admin.patchWorld({
+      apps: {
+        'sim-mcp-plain': {
+          name: 'Plain PKCE Client',
+          clientSecret: 'SIMCANARY-cs-plain-unused',
+          ownerEmail: '',
+          callbackUrls: ['http://127.0.0.1:*/callback'],
+          scopes: ['offline_access', 'read:jira-work'],
+          kind: 'mcp',
+        },
+      },
+    });
+    const q = new URLSearchParams({
+      client_id: 'sim-mcp-plain',
+      redirect_uri: REDIRECT,
+      scope: 'read:jira-work',
+      response_type: 'code',
+      state: 'st-plain',
+      code_challenge: randomBytes(32).toString('base64url'),
+    });
+    const res = await fetch(`${sim.urls.auth}/authorize?${q}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('http://127.0.0.1:65000/callback');
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('state')).toBe('st-plain');
+  });
+
+  test('an unknown code_challenge_method is refused at /authorize with invalid_request', async ({ sim }) => {
+    const q = new URLSearchParams({
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT,
+      scope: 'read:me',
+      response_type: 'code',
+      state: 'st-s512',
+      code_challenge: randomBytes(32).toString('base64url'),
+      code_challenge_method: 'S512',
+    });
+    const res = await fetch(`${sim.urls.auth}/authorize?${q}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location')!);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('error_description')).toBe('code_challenge_method must be S256 or plain');
+  });
 });

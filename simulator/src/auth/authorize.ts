@@ -12,29 +12,11 @@ import { currentUser } from '../identity/login.ts';
 import { esc, page, somethingWentWrong } from '../pages.ts';
 import { findApp, findUser, issueCode, onReset, recordConsent, updateWorld, world } from '../state.ts';
 import type { App, Site, User } from '../world.ts';
+import { matchesAny, redirectUriProblem } from './redirect.ts';
 import { scopeTitle } from './scopes.ts';
 
-/** Glob → RegExp: `**` any characters, `*` any run without `/` (so `http://127.0.0.1:*\/callback` = any port),
- * `{a,b}` alternatives (atlassian-mcp.md §3: "wildcards/braces allowed"). Whole-string match. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      out += '.*';
-      i++;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '{') out += '(?:';
-    else if (c === '}') out += ')';
-    else if (c === ',' && out.lastIndexOf('(?:') > out.lastIndexOf(')')) out += '|';
-    else out += c.replace(/[.+?^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
-export function matchesAny(url: string, globs: readonly string[]): boolean {
-  return globs.some((g) => globToRegExp(g).test(url));
-}
+// one matcher for Callback URLs and the MCP domain list (redirect.ts); re-exported for the MCP Origin check
+export { matchesAny };
 
 interface Pending {
   rid: string;
@@ -43,6 +25,7 @@ interface Pending {
   scopes: string[];
   state: string | undefined;
   codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
   resource?: string;
   email: string;
   expiresAt: number;
@@ -330,7 +313,7 @@ export function registerAuthorize(r: Router): void {
       redirectUri: p.redirectUri,
       scopes: p.scopes,
       grantId: grant.id,
-      ...(p.codeChallenge ? { codeChallenge: p.codeChallenge } : {}),
+      ...(p.codeChallenge ? { codeChallenge: p.codeChallenge, codeChallengeMethod: p.codeChallengeMethod ?? 'plain' } : {}),
       ...(p.resource ? { resource: p.resource } : {}),
     });
     pending.delete(p.rid);
@@ -346,14 +329,12 @@ function handleAuthorize(ctx: Ctx, q: z.infer<typeof AuthorizeQuery>): void {
     ctx.html(400, somethingWentWrong('unknown client_id'));
     return;
   }
-  let redirectOk = false;
-  try {
-    new URL(q.redirect_uri);
-    redirectOk = matchesAny(q.redirect_uri, app.callbackUrls);
-  } catch {
-    redirectOk = false;
+  const problem = redirectUriProblem(q.redirect_uri);
+  if (problem) {
+    ctx.html(400, somethingWentWrong(`redirect_uri ${problem}`));
+    return;
   }
-  if (!redirectOk) {
+  if (!matchesAny(q.redirect_uri, app.callbackUrls)) {
     ctx.html(400, somethingWentWrong('redirect_uri does not match a callback URL of the app'));
     return;
   }
@@ -373,14 +354,20 @@ function handleAuthorize(ctx: Ctx, q: z.infer<typeof AuthorizeQuery>): void {
     fail('invalid_request', 'state is required');
     return;
   }
-  if (app.kind === 'mcp') {
-    // atlassian-mcp.md §2a: DCR clients are PKCE public clients; S256 used by every client seen
-    if (!q.code_challenge || q.code_challenge_method !== 'S256') {
-      fail('invalid_request', 'code_challenge with code_challenge_method=S256 is required');
-      return;
-    }
-  } else if (q.code_challenge && q.code_challenge_method && q.code_challenge_method !== 'S256') {
-    fail('invalid_request', 'code_challenge_method must be S256');
+  // PKCE (RFC 7636 §4.3): code_challenge_method is optional and defaults to "plain"
+  const method = q.code_challenge ? (q.code_challenge_method ?? 'plain') : undefined;
+  if (q.code_challenge_method !== undefined && !q.code_challenge) {
+    fail('invalid_request', 'code_challenge_method given without code_challenge');
+    return;
+  }
+  if (method !== undefined && method !== 'S256' && method !== 'plain') {
+    fail('invalid_request', 'code_challenge_method must be S256 or plain');
+    return;
+  }
+  if (app.kind === 'mcp' && method !== 'S256') {
+    // atlassian-mcp.md §2a: DCR clients are PKCE public clients; S256 is the only method in the AS metadata, so a
+    // public client's challenge without a method (plain) is refused [sim]
+    fail('invalid_request', 'code_challenge with code_challenge_method=S256 is required');
     return;
   }
   const email = currentUser(ctx);
@@ -396,7 +383,7 @@ function handleAuthorize(ctx: Ctx, q: z.infer<typeof AuthorizeQuery>): void {
     redirectUri: q.redirect_uri,
     scopes,
     state: q.state,
-    ...(q.code_challenge ? { codeChallenge: q.code_challenge } : {}),
+    ...(q.code_challenge && method ? { codeChallenge: q.code_challenge, codeChallengeMethod: method } : {}),
     ...(q.resource ? { resource: q.resource } : {}),
     email,
     expiresAt: Date.now() + 30 * 60_000,

@@ -160,11 +160,14 @@ function codeGrant(ctx: Ctx, body: unknown): void {
     return;
   }
   if (c.codeChallenge !== undefined || client.app.kind === 'mcp') {
-    // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge
+    // RFC 7636 §4.6: S256 → BASE64URL(SHA256(code_verifier)) == code_challenge; plain → code_verifier == code_challenge
+    const v = b.code_verifier;
     const ok =
-      b.code_verifier !== undefined &&
+      v !== undefined &&
       c.codeChallenge !== undefined &&
-      createHash('sha256').update(b.code_verifier).digest('base64url') === c.codeChallenge;
+      (c.codeChallengeMethod === 'plain'
+        ? safeEq(v, c.codeChallenge)
+        : createHash('sha256').update(v).digest('base64url') === c.codeChallenge);
     if (!ok) {
       ctx.json(403, { error: 'invalid_grant', error_description: 'Failed to verify code verifier' }, noStore());
       return;

@@ -21,6 +21,7 @@
  *   POST /<tenant>/dcr/register                              → DCR [S35]; a client_secret even for auth method none [S36]
  */
 import { z } from 'zod';
+import { RedirectUri } from '../auth/redirect.ts';
 import { handleToken } from '../auth/token.ts';
 import type { Ctx, Router } from '../http.ts';
 import { registerDynamicClient, world } from '../state.ts';
@@ -121,7 +122,7 @@ function v1RootAs(ctx: Ctx): Record<string, unknown> {
 
 /** RFC 7591 §2 client metadata (the fields the simulator uses; others are echoed back) */
 const DcrRequest = z.looseObject({
-  redirect_uris: z.array(z.string().url()).min(1),
+  redirect_uris: z.array(RedirectUri).min(1),
   client_name: z.string().optional(),
   token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
   grant_types: z.array(z.string()).optional(),
