@@ -295,7 +295,11 @@ async function main(): Promise<void> {
     );
 
   const reportsDir = args.shard ? path.join(config.reportsDir, shardDirName(args.shard)) : config.reportsDir;
-  const rel = (p: string) => path.relative(ROOT, p) || '.';
+  // inside the project: relative to it; elsewhere (a temp folder): absolute
+  const rel = (p: string) => {
+    const r = path.relative(ROOT, p);
+    return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
+  };
   let lock: ReportsLock;
   try {
     checkReportsDir(config.reportsDir, 'HARNESS_REPORTS_DIR');

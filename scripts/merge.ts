@@ -165,7 +165,11 @@ async function main(): Promise<void> {
     if (e instanceof BadInputError) fail(e.message);
     throw e;
   }
-  const rel = (p: string) => path.relative(ROOT, p) || '.';
+  // inside the project: relative to it; elsewhere (a temp folder): absolute
+  const rel = (p: string) => {
+    const r = path.relative(ROOT, p);
+    return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
+  };
   try {
     const t0 = performance.now();
     const merged = mergeShardOutputs(dirs, out);
