@@ -1,5 +1,5 @@
 /**
- * Consent/token benchmark (issue 4), not a timed test: prints consents performed, refreshes performed and wall time for
+ * Consent/token benchmark, not a timed test: prints consents performed, refreshes performed and wall time for
  *   1. cold store  — target: consents = number of distinct (account, app, scope set)
  *   2. warm store  — target: consents = 0
  *   3. 4 worker processes with 60-second access tokens for --duration seconds (default 140: not a multiple of ttl − leeway, so no refresh lands on the last instant)

@@ -1,19 +1,17 @@
 /**
  * Every consent outcome, provoked on a private simulator through its admin API and classified by the driver with
- * the remediation from categories.ts. Texts the simulator shows follow atlassian-oauth.md §1–§2.
+ * the remediation from categories.ts. Texts the simulator shows follow docs/reference/atlassian-oauth.md §1–§2.
  */
 
 import { redactedScreenshot } from '../../fixtures/consent/driver.ts';
 import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { ACME, ACME_HOST, acct, consentOnce, GLOBEX_HOST } from './support.ts';
+import { ACME, ACME_HOST, acct, GLOBEX_HOST } from './support.ts';
 
 test.describe('consent outcomes', () => {
-  test('member is granted on the chosen site and the screen lists every requested scope', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('member is granted on the chosen site and the screen lists every requested scope', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       site: GLOBEX_HOST,
     });
@@ -30,12 +28,10 @@ test.describe('consent outcomes', () => {
     expect((await sim.admin.stats()).consents).toBe(1);
   });
 
-  test('member gets admin-must-authorize when user-installed apps are blocked', async ({ page, sim, config }, testInfo) => {
+  test('member gets admin-must-authorize when user-installed apps are blocked', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { userInstalledApps: 'blocked' } } } });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       site: ACME_HOST,
     });
@@ -45,12 +41,10 @@ test.describe('consent outcomes', () => {
     expect(o.authCode).toBeUndefined();
   });
 
-  test('member gets app-blocked-by-admin when the site blocks the app', async ({ page, sim, config }, testInfo) => {
+  test('member gets app-blocked-by-admin when the site blocks the app', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { blockedApps: [config.app.clientId] } } } });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       site: ACME_HOST,
     });
@@ -59,35 +53,29 @@ test.describe('consent outcomes', () => {
     expect(o.remediation).toBe(CATEGORIES['app-blocked-by-admin'].remediation);
   });
 
-  test('member gets developer-mode when the app is not shared', async ({ page, sim, config }, testInfo) => {
+  test('member gets developer-mode when the app is not shared', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { sharing: false } } });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
     });
     expect(o.code).toBe('developer-mode');
     expect(o.remediation).toContain('Distribution');
   });
 
-  test('the owner of an unshared app still consents past the developer-mode warning', async ({ page, sim, config }, testInfo) => {
+  test('the owner of an unshared app still consents past the developer-mode warning', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { sharing: false } } });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'admin'),
     });
     expect(o.code).toBe('granted');
   });
 
-  test('scopes-not-added names the scopes the app lacks', async ({ page, sim, config }, testInfo) => {
+  test('scopes-not-added names the scopes the app lacks', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ apps: { [config.app.clientId]: { scopes: config.app.scopes.filter((s) => s !== 'read:me') } } });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
     });
     expect(o.code).toBe('scopes-not-added');
@@ -95,11 +83,9 @@ test.describe('consent outcomes', () => {
     expect(o.detail).toContain('read:me');
   });
 
-  test('Cancel on the consent screen is classified access-denied', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('Cancel on the consent screen is classified access-denied', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       decision: 'cancel',
     });
@@ -108,7 +94,7 @@ test.describe('consent outcomes', () => {
     expect(o.callback?.errorDescription).toBe('User did not authorize the request');
   });
 
-  test('an MCP client whose redirect domain is not allowed gets domain-blocked', async ({ page, sim, config }, testInfo) => {
+  test('an MCP client whose redirect domain is not allowed gets domain-blocked', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({
       org: { mcp: { domains: ['https://app.example.com/**'] } },
       apps: {
@@ -122,7 +108,7 @@ test.describe('consent outcomes', () => {
         },
       },
     });
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
       clientId: 'test-mcp-client',
       scopes: ['read:jira-work'],
@@ -134,13 +120,11 @@ test.describe('consent outcomes', () => {
     expect(o.remediation).toContain('Domains');
   });
 
-  test('a CAPTCHA on the login page stops with needs-human instead of hanging', async ({ page, sim, config }, testInfo) => {
+  test('a CAPTCHA on the login page stops with needs-human instead of hanging', async ({ consent, sim, config }) => {
     await sim.admin.patchWorld({ settings: { captcha: true } });
     const started = Date.now();
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
     });
     expect(o.code).toBe('needs-human');
@@ -149,33 +133,27 @@ test.describe('consent outcomes', () => {
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
-  test('an MFA account without a TOTP secret is needs-human; with its secret it is granted', async ({ page, sim, config }, testInfo) => {
+  test('an MFA account without a TOTP secret is needs-human; with its secret it is granted', async ({ consent, page, sim }) => {
     const mfa = { role: 'mfa', email: 'mfa.member@sim.example', password: 'SIMCANARY-pw-mfa' };
-    const without = await consentOnce(page, testInfo, {
+    const without = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: mfa,
     });
     expect(without.code).toBe('needs-human');
     expect(without.screen).toBe('mfa-totp');
     expect(without.detail).toContain('ACCOUNT_MFA_TOTP_SECRET');
     await page.context().clearCookies();
-    const withSeed = await consentOnce(page, testInfo, {
+    const withSeed = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: { ...mfa, totpSecret: 'SIMCANARYJBSWY3DPEHPK3PXP' },
     });
     expect(withSeed.code).toBe('granted');
     expect(withSeed.path).toEqual(['email', 'password', 'mfa-totp', 'consent', 'callback']);
   });
 
-  test('a wrong TOTP secret is login-failed with the rejected-code text', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('a wrong TOTP secret is login-failed with the rejected-code text', async ({ consent, sim }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: {
         role: 'mfa',
         email: 'mfa.member@sim.example',
@@ -187,11 +165,9 @@ test.describe('consent outcomes', () => {
     expect(o.detail).toContain('verification code is incorrect');
   });
 
-  test('a wrong password is login-failed', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('a wrong password is login-failed', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member', { password: 'SIMCANARY-not-the-password' }),
     });
     expect(o.code).toBe('login-failed');
@@ -199,33 +175,28 @@ test.describe('consent outcomes', () => {
     expect(o.detail).not.toContain('SIMCANARY-not-the-password');
   });
 
-  test('an unknown client id is invalid-client on the generic error page', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('an unknown client id is invalid-client on the generic error page', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
       clientId: 'no-such-client',
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
     });
     expect(o.code).toBe('invalid-client');
     expect(o.screen).toBe('generic-error');
   });
 
-  test('a redirect URI the app does not list is invalid-client', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('a redirect URI the app does not list is invalid-client', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       redirectUriOverride: 'http://127.0.0.1:9/not-the-callback',
     });
     expect(o.code).toBe('invalid-client');
   });
 
-  test('a configured site the account does not belong to is site-not-authorized', async ({ page, sim, config }, testInfo) => {
-    const o = await consentOnce(page, testInfo, {
+  test('a configured site the account does not belong to is site-not-authorized', async ({ consent, sim, config }) => {
+    const o = await consent({
       authBase: sim.urls.auth,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'siteadmin'),
       site: GLOBEX_HOST,
     });
@@ -233,12 +204,10 @@ test.describe('consent outcomes', () => {
     expect(o.sitesOffered).toEqual([ACME_HOST]);
   });
 
-  test('an unknown page is unexpected-screen with a screenshot whose inputs are blank', async ({ page, sim, config }, testInfo) => {
+  test('an unknown page is unexpected-screen with a screenshot whose inputs are blank', async ({ consent, sim, config }, testInfo) => {
     // the api host's 404 for an unrecognised path is not a page the consent flow knows
-    const o = await consentOnce(page, testInfo, {
+    const o = await consent({
       authBase: sim.urls.api,
-      clientId: config.app.clientId,
-      scopes: config.app.scopes,
       account: acct(config, 'member'),
       stepTimeoutMs: 2000,
     });

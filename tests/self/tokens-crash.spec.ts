@@ -1,7 +1,7 @@
 /**
- * Crash safety (issue 4): a worker is killed right after the simulator issued a new token pair and before the worker
+ * Crash safety: a worker is killed right after the simulator issued a new token pair and before the worker
  * stored it. The next run either still has a working refresh token (Atlassian's 10-minute reuse leeway,
- * atlassian-oauth.md §3) or — when the leeway is over and the family is revoked — re-consents once, and says which.
+ * docs/reference/atlassian-oauth.md §3) or — when the leeway is over and the family is revoked — re-consents once, and says which.
  */
 
 import type { Browser } from '@playwright/test';

@@ -1,7 +1,7 @@
 /**
  * Token provider lifecycle on a private simulator: warm start performs zero browser consents; invalid_grant →
  * re-consent once, then fail with the reason; a grant without offline_access fails as no-refresh-token at expiry;
- * rotation stores the newest refresh token (atlassian-oauth.md §3).
+ * rotation stores the newest refresh token (docs/reference/atlassian-oauth.md §3).
  */
 
 import { readdirSync } from 'node:fs';

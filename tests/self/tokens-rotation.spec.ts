@@ -1,7 +1,7 @@
 /**
- * Rotation under parallelism (issue 4): 4 worker processes on one token store, access tokens that expire every few
+ * Rotation under parallelism: 4 worker processes on one token store, access tokens that expire every few
  * seconds, a run several lifetimes long. Exactly one refresh per expiry (counted by the simulator), no 401s, no
- * reuse of a rotated refresh token, no family revocation (atlassian-oauth.md §3).
+ * reuse of a rotated refresh token, no family revocation (docs/reference/atlassian-oauth.md §3).
  */
 
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Token store guarantees (issue 4): 0600 files in a 0700 folder, atomic replace, a corrupt or foreign file moved
+ * Token store guarantees: 0600 files in a 0700 folder, atomic replace, a corrupt or foreign file moved
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
 
