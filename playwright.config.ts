@@ -38,7 +38,8 @@ export default defineConfig<TargetOptions>({
   timeout: 60_000,
   forbidOnly: !!process.env.CI,
   reporter: [
-    ['list'],
+    // a terminal gets one compact progress line (per project, with an estimate); CI logs the full list
+    process.stdout.isTTY && !process.env.CI ? ['./scripts/reporters/progress.ts'] : ['list'],
     ['allure-playwright', { resultsDir: `${reports}/allure-results`, detail: false, suiteTitle: false }],
     ['json', { outputFile: `${reports}/last-run.json` }],
     ['./scripts/reporters/summary.ts'],

@@ -267,11 +267,14 @@ export function trendSvg(lines: readonly TrendLine[]): string {
     parts.push(
       `<text x="${padL}" y="${H - 12}">${esc(first.at.slice(0, 10))}</text><text x="${W - 16}" y="${H - 12}" text-anchor="end">${esc(last.at.slice(0, 10))}</text>`,
     );
-  cats.forEach((c, i) => {
+  let lx = padL + 150;
+  for (const c of cats) {
     parts.push(
-      `<rect x="${padL + 150 + i * 140}" y="${H - 22}" width="10" height="10" fill="${colour(c)}"/><text x="${padL + 164 + i * 140}" y="${H - 13}">${esc(c)}</text>`,
+      `<rect x="${lx}" y="${H - 22}" width="10" height="10" fill="${colour(c)}"/><text x="${lx + 14}" y="${H - 13}">${esc(c)}</text>`,
     );
-  });
+    lx += 30 + 6.5 * c.length;
+  }
+  parts.push(`<text x="${W - 16}" y="${padT + plotH * 0.4 - 4}" text-anchor="end">bars: ${maxFail} failed at full height</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
