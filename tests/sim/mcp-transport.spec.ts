@@ -1,8 +1,10 @@
 /**
  * The simulated Rovo MCP server's transport surface: per-endpoint unauthenticated 401s, `Server: AtlassianEdge`,
  * the retired SSE endpoint, `Mcp-Session-Id` sessions (create, reuse, DELETE, unknown → 404, admin reset drops them),
- * and the stats counters / request log. Facts: atlassian-mcp.md §1; SDK wire behaviour: mcp-sdk.md §2.
+ * the stats counters / request log, and the Origin/Host checks of the MCP transport spec (DNS rebinding).
+ * Facts: atlassian-mcp.md §1; SDK wire behaviour: mcp-sdk.md §2.
  */
+import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
@@ -186,4 +188,77 @@ test('sessions and tool calls are counted and logged with the account', async ({
   expect(log.every((e) => e.account === 'member@sim.example' && e.recognised)).toBe(true);
   expect((await sim.admin.unrecognised()).filter((e) => e.host === 'mcp.atlassian.com')).toEqual([]);
   await client.close();
+});
+
+/** POST with a Host header of our choosing (fetch does not let a caller set Host) */
+function postWithHost(sim: SimHandle, path: string, host: string): Promise<{ status: number; body: string }> {
+  const u = new URL(sim.urls.mcp + path);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', accept: ACCEPT, authorization: MEMBER_BASIC },
+        timeout: 5000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`POST ${path} with Host ${host}: no answer within 5 s`)));
+    req.on('error', reject);
+    req.end(JSON.stringify(INIT));
+  });
+}
+
+test.describe('DNS-rebinding protection (MCP transport: Origin and Host)', () => {
+  for (const path of ['/v1/mcp', '/v1/mcp/authv2', '/v2/mcp', '/v1/sse']) {
+    test(`${path}: a foreign Origin gets 403 before authentication`, async ({ sim }) => {
+      // MCP Streamable HTTP "Security Warning": present and invalid Origin → HTTP 403 Forbidden
+      const tries: Array<Record<string, string>> = [
+        { origin: 'http://evil.example' },
+        { origin: 'http://evil.example', authorization: MEMBER_BASIC },
+      ];
+      for (const headers of tries) {
+        const res = await rawPost(sim, path, INIT, headers);
+        expect(res.status, JSON.stringify(Object.keys(headers))).toBe(403);
+        expect(await res.json()).toEqual({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'Invalid Origin header: http://evil.example' },
+          id: null,
+        });
+      }
+    });
+  }
+
+  test('no Origin (non-browser client), the mcp origin itself and an origin in the admin domain list are accepted', async ({ sim }) => {
+    for (const origin of [undefined, sim.urls.mcp, 'http://localhost:5173']) {
+      const res = await rawPost(sim, '/v2/mcp', INIT, { authorization: MEMBER_BASIC, ...(origin ? { origin } : {}) });
+      expect(res.status, origin ?? '(no Origin)').toBe(200);
+      await res.text();
+    }
+    // the domain list decides: without the localhost pattern that origin is foreign
+    await sim.admin.patchWorld({ org: { mcp: { domains: ['http://127.0.0.1:*/**'] } } });
+    expect((await rawPost(sim, '/v2/mcp', INIT, { authorization: MEMBER_BASIC, origin: 'http://localhost:5173' })).status).toBe(403);
+  });
+
+  test('a Host that is not the MCP host gets 403; localhost:<port> is the same host', async ({ sim }) => {
+    const port = new URL(sim.urls.mcp).port;
+    const evil = await postWithHost(sim, '/v2/mcp', `evil.example:${port}`);
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: `Invalid Host header: evil.example:${port}` },
+      id: null,
+    });
+    expect((await postWithHost(sim, '/v1/mcp', `127.0.0.1:${Number(port) + 1}`)).status).toBe(403);
+    expect((await postWithHost(sim, '/v2/mcp', `localhost:${port}`)).status).toBe(200);
+  });
 });
