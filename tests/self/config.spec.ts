@@ -6,7 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, ROOT } from '../../fixtures/core/config.ts';
+import {
+  ChromiumPathError,
+  ConfigError,
+  chromiumPathSetting,
+  loadConfig,
+  ROOT,
+  reportsDir,
+  selectedAccounts,
+  siteSelected,
+  workersSetting,
+} from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
 
 const GOOD: Record<string, string> = {
@@ -111,6 +121,31 @@ const CASES: Array<{ name: string; overrides: Record<string, string | undefined>
     says: /file not found/,
   },
   { name: 'REHEARSAL not 0/1', overrides: { REHEARSAL: 'yes' }, variable: 'REHEARSAL', says: /must be 0 or 1/ },
+  { name: 'SIM_WORLD missing', overrides: { SIM_WORLD: 'worlds/none.json', TARGET: 'sim' }, variable: 'SIM_WORLD', says: /does not exist/ },
+  { name: 'SIM_WORLD not JSON', overrides: { SIM_WORLD: 'README.md', TARGET: 'sim' }, variable: 'SIM_WORLD', says: /is not valid JSON/ },
+  { name: 'SIM_WORLD a folder', overrides: { SIM_WORLD: 'simulator', TARGET: 'sim' }, variable: 'SIM_WORLD', says: /is a folder/ },
+  {
+    name: 'SIM_WORLD with the real target',
+    overrides: { SIM_WORLD: 'simulator/worlds/default.json' },
+    variable: 'SIM_WORLD',
+    says: /only applies with TARGET=sim/,
+  },
+  { name: 'HARNESS_WORKERS zero', overrides: { HARNESS_WORKERS: '0' }, variable: 'HARNESS_WORKERS', says: /positive whole number/ },
+  { name: 'HARNESS_WORKERS a word', overrides: { HARNESS_WORKERS: 'many' }, variable: 'HARNESS_WORKERS', says: /positive whole number/ },
+  { name: 'CHROMIUM_PATH missing', overrides: { CHROMIUM_PATH: '/no/such/chromium' }, variable: 'CHROMIUM_PATH', says: /does not exist/ },
+  { name: 'CHROMIUM_PATH a folder', overrides: { CHROMIUM_PATH: '/usr/bin' }, variable: 'CHROMIUM_PATH', says: /is not a file/ },
+  {
+    name: 'ATLASSIAN_SITES a URL',
+    overrides: { ATLASSIAN_SITES: 'acme.atlassian.net, https://globex.atlassian.net' },
+    variable: 'ATLASSIAN_SITES',
+    says: /"https:\/\/globex\.atlassian\.net", not host names/,
+  },
+  {
+    name: 'HARNESS_ACCOUNTS names an unconfigured role',
+    overrides: { HARNESS_ACCOUNTS: 'member,admin' },
+    variable: 'HARNESS_ACCOUNTS',
+    says: /names role\(s\) "admin" that ATLASSIAN_ACCOUNTS does not configure/,
+  },
   {
     name: 'REHEARSAL with TARGET=sim',
     overrides: { REHEARSAL: '1', TARGET: 'sim' },
@@ -131,9 +166,54 @@ for (const c of CASES) {
   });
 }
 
+test('a TARGET typo is reported alone: the variables it would need are not listed as missing', () => {
+  const e = configError({ TARGET: 'atlasian', ATLASSIAN_CLIENT_ID: undefined, ATLASSIAN_SCOPES: undefined });
+  expect(e.problems.map((p) => p.variable)).toEqual(['TARGET']);
+  expect(e.problems[0]!.problem).toContain('did you mean atlassian?');
+});
+
+test('ATLASSIAN_SITES and HARNESS_ACCOUNTS select sites and accounts; every one when unset', () => {
+  const all = loadConfig(
+    envWith({ ATLASSIAN_ACCOUNTS: 'member,admin', ACCOUNT_ADMIN_EMAIL: 'a@example.com', ACCOUNT_ADMIN_PASSWORD: 'pw-1' }),
+  );
+  expect(all.sites).toBeUndefined();
+  expect(siteSelected(all, 'https://anything.atlassian.net')).toBe(true);
+  expect(selectedAccounts(all).map((a) => a.role)).toEqual(['member', 'admin']);
+  const some = loadConfig(
+    envWith({
+      ATLASSIAN_ACCOUNTS: 'member,admin',
+      ACCOUNT_ADMIN_EMAIL: 'a@example.com',
+      ACCOUNT_ADMIN_PASSWORD: 'pw-1',
+      ATLASSIAN_SITES: 'Acme.atlassian.net',
+      HARNESS_ACCOUNTS: 'admin',
+    }),
+  );
+  expect(some.sites).toEqual(['acme.atlassian.net']);
+  expect(siteSelected(some, 'https://acme.atlassian.net')).toBe(true);
+  expect(siteSelected(some, 'acme.atlassian.net')).toBe(true);
+  expect(siteSelected(some, 'https://globex.atlassian.net/wiki')).toBe(false);
+  expect(some.accounts.map((a) => a.role)).toEqual(['member', 'admin']);
+  expect(selectedAccounts(some).map((a) => a.role)).toEqual(['admin']);
+});
+
+test('single settings read the same layers as the configuration (.env file, then the environment)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+  const envFile = path.join(dir, '.env');
+  writeFileSync(envFile, 'HARNESS_REPORTS_DIR=reports/from-dotenv\nHARNESS_WORKERS=3\n');
+  expect(reportsDir({ HARNESS_ENV_FILE: envFile })).toBe(path.join(ROOT, 'reports', 'from-dotenv'));
+  expect(reportsDir({ HARNESS_ENV_FILE: envFile, HARNESS_REPORTS_DIR: '/tmp/x' })).toBe('/tmp/x');
+  expect(reportsDir({ HARNESS_ENV_FILE: path.join(dir, 'none.env') })).toBe(path.join(ROOT, 'reports'));
+  expect(workersSetting({ HARNESS_ENV_FILE: envFile })).toBe(3);
+  expect(workersSetting({ HARNESS_ENV_FILE: envFile, HARNESS_WORKERS: '50%' })).toBe('50%');
+  expect(() => workersSetting({ HARNESS_ENV_FILE: envFile, HARNESS_WORKERS: '-1' })).toThrow(ConfigError);
+  expect(chromiumPathSetting({ HARNESS_ENV_FILE: envFile })).toBeUndefined();
+  expect(() => chromiumPathSetting({ HARNESS_ENV_FILE: envFile, CHROMIUM_PATH: '/no/such/chromium' })).toThrow(ChromiumPathError);
+  expect(chromiumPathSetting({ HARNESS_ENV_FILE: envFile, CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+});
+
 test('every bad variable is listed in one message', () => {
-  const e = configError({ TARGET: 'x', ATLASSIAN_CLIENT_ID: undefined, MCP_ENDPOINT: 'v9' });
-  expect(e.problems.map((p) => p.variable).sort()).toEqual(['ATLASSIAN_CLIENT_ID', 'MCP_ENDPOINT', 'TARGET']);
+  const e = configError({ REHEARSAL: 'x', ATLASSIAN_CLIENT_ID: undefined, MCP_ENDPOINT: 'v9' });
+  expect(e.problems.map((p) => p.variable).sort()).toEqual(['ATLASSIAN_CLIENT_ID', 'MCP_ENDPOINT', 'REHEARSAL']);
 });
 
 test('the CLI exits 2 with the message, no stack trace and no secret value', () => {
