@@ -13,11 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AllureConfig, defineConfig } from 'allure';
 import { CATEGORIES, type CategoryInfo } from '../fixtures/core/categories.ts';
+import { reportsDir } from '../fixtures/core/config.ts';
 
 type CategoryRules = Extract<NonNullable<AllureConfig['categories']>, unknown[]>;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const reports = path.resolve(root, process.env.HARNESS_REPORTS_DIR ?? 'reports');
+const reports = reportsDir(process.env, root);
 const env = (name: string): string | undefined => {
   const v = process.env[name];
   return v === undefined || v === '' ? undefined : v;

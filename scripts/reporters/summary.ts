@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { reportsDir } from '../../fixtures/core/config.ts';
 
 export default class SummaryReporter implements Reporter {
   private readonly final = new Map<string, TestResult['status']>();
@@ -25,7 +26,7 @@ export default class SummaryReporter implements Reporter {
     if (result.status !== 'passed' && failed === 0 && this.final.size === 0) failed = 1;
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
     // also kept as data, so a wrapper (scripts/selftest.ts) can add its own checks to the closing line
-    const dir = process.env.HARNESS_REPORTS_DIR ?? 'reports';
+    const dir = reportsDir();
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ passed, failed, skipped, status: result.status }));
   }
