@@ -91,6 +91,9 @@ test('the gate is green on the default world and red, naming every breakage with
       .toBe('site-not-authorized');
     expect.soft(outcomeOf('admin gets granted for read:page:confluence on globex'), 'Confluence uninstalled').toBe('product-not-installed');
     expect
+      .soft(outcomeOf("admin's grant on globex lists every scope"), 'Confluence uninstalled (sites suite)')
+      .toBe('product-not-installed');
+    expect
       .soft(outcomeOf('admin gets granted for manage:jira-configuration on acme'), 'Jira permission downgraded')
       .toBe('permission-denied');
     expect.soft(outcomeOf('siteadmin gets granted for read:jira-work on acme'), 'grant revoked').toBe('token-invalid');

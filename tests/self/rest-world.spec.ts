@@ -20,3 +20,15 @@ test('a world that moved is named fact by fact: a site url and an app scope', as
     `app ${WORLD.app.clientId} lacks the requested scope read:me`,
   ]);
 });
+
+test('in the self project `target` is the private simulator the test breaks: a fault set through `sim` reaches `rest`', async ({
+  sim,
+  target,
+  rest,
+}) => {
+  expect(target.kind).toBe('sim');
+  expect(target.urls).toMatchObject({ auth: sim.urls.auth, api: sim.urls.api, mcp: sim.urls.mcp });
+  await sim.admin.setFaults({ rules: [{ role: 'api', pathRegex: '^/oauth/token/accessible-resources$', status: 418, count: 1 }] });
+  const res = await rest.request({ method: 'GET', path: '/oauth/token/accessible-resources', token: 'SIMCANARY-world-selftest-token' });
+  expect(res.status).toBe(418);
+});
