@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type AllureConfig, defineConfig } from 'allure';
 import { CATEGORIES, type CategoryInfo } from '../fixtures/core/categories.ts';
 import { reportsDir } from '../fixtures/core/config.ts';
+import { type CausesFile, causeFingerprint } from './lib/cause-fingerprint.ts';
 
 type CategoryRules = Extract<NonNullable<AllureConfig['categories']>, unknown[]>;
 
@@ -32,20 +33,6 @@ const SURFACE_LABEL: Record<CategoryInfo['surface'], string> = {
   mcp: 'MCP',
   config: 'Config',
 };
-
-interface CausesFile {
-  causes: Array<{ id: string; name: string; remediation: string }>;
-  byFingerprint: Record<string, string>;
-}
-
-/** Same as scripts/report.ts causeFingerprint (kept in step by tests/self/report-causes.spec.ts). */
-function fingerprint(status: string, labels: ReadonlyArray<{ name: string; value?: string }>, message?: string): string {
-  const l = labels
-    .map((x) => `${x.name}=${x.value ?? ''}`)
-    .sort()
-    .join('\n');
-  return `${status}\u0001${l}\u0001${(message ?? '').slice(0, 500)}`;
-}
 
 function readCauses(file: string | undefined): CausesFile | undefined {
   if (!file) return undefined;
@@ -67,7 +54,7 @@ export function causeCategories(file = env('HARNESS_ALLURE_CAUSES')): CategoryRu
   return causes.causes.map((c) => ({
     id: c.id,
     name: `${c.name}. Fix: ${c.remediation}`,
-    matchers: (d) => causes.byFingerprint[fingerprint(d.status, d.labels, d.message)] === c.id,
+    matchers: (d) => causes.byFingerprint[causeFingerprint(d.status, d.labels, d.message)] === c.id,
     groupBy: ['transition'],
   }));
 }

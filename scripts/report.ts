@@ -18,6 +18,7 @@ import { ROOT } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
 import { cellsFor } from './gate.ts';
 import { atomicWrite, commitTemp, moveAside, tempPathFor } from './lib/atomic.ts';
+import { type CausesFile, causeFingerprint } from './lib/cause-fingerprint.ts';
 import { type Cause, type CauseContext, causeContext, groupByCause } from './lib/causes.ts';
 import { environmentInfo, gitCommit } from './lib/env-info.ts';
 import {
@@ -135,22 +136,6 @@ export function stripAnalytics(html: string): string {
   return html
     .replace(/<script[^>]*\ssrc="https:\/\/www\.googletagmanager\.com\/[^"]*"[^>]*>\s*<\/script>/g, '')
     .replace(/<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/g, '');
-}
-
-/** One Allure category per cause: report.ts writes this file, scripts/allurerc.ts reads it (HARNESS_ALLURE_CAUSES). */
-export interface CausesFile {
-  causes: Array<{ id: string; name: string; remediation: string }>;
-  /** fingerprint of a failing test as Allure's category matcher sees it (causeFingerprint) → cause id */
-  byFingerprint: Record<string, string>;
-}
-
-/** What Allure's category matcher sees of a test: status, labels and message (no name, no id). */
-export function causeFingerprint(status: string, labels: ReadonlyArray<{ name: string; value?: string }>, message?: string): string {
-  const l = labels
-    .map((x) => `${x.name}=${x.value ?? ''}`)
-    .sort()
-    .join('\n');
-  return `${status}\u0001${l}\u0001${(message ?? '').slice(0, 500)}`;
 }
 
 function labelsOf(t: TestSummary): Array<{ name: string; value: string }> {

@@ -64,7 +64,9 @@ test('report renders in the browser and its counts match the results', async ({ 
   writeSyntheticResults(path.join(dir, 'allure-results'), RESULTS);
   const r = await generateReport({ reportsDir: dir, quiet: true });
   expect(r.counts).toEqual({ total: 10, passed: 6, failed: 2, broken: 1, skipped: 1 });
-  expect(r.verdictLine).toMatch(/^Report: .*index\.html — RED: 3 of 10 tests failed \(3 new failures\); history: 1 run$/);
+  expect(r.verdictLine).toMatch(
+    /^Report: .*index\.html — RED: 3 of 10 tests failed \(3 new failures\); 3 causes: mcp-client-not-approved \(1 cell\); scope-missing \(1 cell\); test-error \(1 cell\); history: 1 run$/,
+  );
 
   await page.goto(pathToFileURL(r.reportFile).href);
   await expect(page.getByTestId('report-title')).toHaveText('Atlassian integration harness');
@@ -96,14 +98,16 @@ test('report shows environment info: target, app, harness and Node versions, git
   await expect(value('Git commit')).toHaveText(/^([0-9a-f]{12}|unknown)/);
 });
 
-test('failed tests land in the category of their outcome code, named from the shared table', async ({ page }) => {
+test('failed tests land in one category per cause, named from the shared table with its cell count and remediation', async ({ page }) => {
   writeSyntheticResults(path.join(dir, 'allure-results'), RESULTS);
   const r = await generateReport({ reportsDir: dir, quiet: true });
   await page.goto(pathToFileURL(r.reportFile).href);
   await page.getByTestId('nav-tab-categories').click();
-  await expect(page.getByText(`scope-missing: ${CATEGORIES['scope-missing'].title}`)).toBeVisible();
-  await expect(page.getByText(`mcp-client-not-approved: ${CATEGORIES['mcp-client-not-approved'].title}`)).toBeVisible();
-  await expect(page.getByText('Test errors (broken: the harness itself threw)')).toBeVisible();
+  for (const code of ['scope-missing', 'mcp-client-not-approved'] as const)
+    await expect(
+      page.getByText(`${code}: ${CATEGORIES[code].title} (1 cell). Fix: ${CATEGORIES[code].remediation}`, { exact: true }),
+    ).toBeVisible();
+  await expect(page.getByText('test-error: Test error (broken: the harness itself threw) (1 cell)', { exact: false })).toBeVisible();
   // passing outcomes (granted) are not a category
   await expect(page.getByText(`granted: ${CATEGORIES.granted.title}`)).toHaveCount(0);
 });
