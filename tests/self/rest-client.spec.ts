@@ -80,7 +80,7 @@ test('a 503 with Retry-After is retried and the retry is visible', async ({ sim,
   expect(r.retryLog.map((x) => x.status)).toEqual([503, 503]);
 });
 
-test('the atl-traceid of every response is kept', async ({ sim, restClient }) => {
+test('the atl-traceid of every response is kept', async ({ sim: _reset, restClient }) => {
   const client = restClient();
   const a = await client.request({ method: 'GET', path: PATH, token: TOKEN });
   const b = await client.request({ method: 'GET', path: PATH, token: TOKEN });
