@@ -401,6 +401,10 @@ async function main(): Promise<void> {
     list('regressed', r.changes.regressed);
     list('new failures', r.changes.newFailures);
     list('fixed', r.changes.fixed);
+    process.stdout.write(
+      `pictures: ${[r.pictures.scopeSite, r.pictures.mcp, r.pictures.trend].map((f) => path.relative(ROOT, f) || f).join(', ')}; CI summary: ${path.relative(ROOT, r.pictures.summary)}\n`,
+    );
+    for (const n of r.recovered) process.stdout.write(`recovered: ${n}\n`);
     if (r.alreadyRecorded)
       process.stdout.write('history: these results were already recorded; the report was regenerated without adding a run\n');
     process.stdout.write(`${r.verdictLine}\n`);
