@@ -2,10 +2,13 @@
  * A site missing from an account's grant is explained by the consent screen that blocked it: the REST and sites
  * suites turn `site-not-authorized` into the recorded consent outcome (e.g. admin-must-authorize) with its words.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { blockingConsentFor, explainBySiteConsent, recordConsentOutcomes } from '../../fixtures/consent/record.ts';
+import { CallbackError } from '../../fixtures/consent/callback.ts';
+import { ConsentBlockedError } from '../../fixtures/consent/flow.ts';
+import { blockingConsentFor, consentFailureCode, explainBySiteConsent, recordConsentOutcomes } from '../../fixtures/consent/record.ts';
+import { HarnessError } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
 
 const blockedText = "Your site admin must authorize this app for the site 'acme-sim.atlassian.net' before the app can access your account.";
@@ -41,5 +44,27 @@ test('a site whose consent was granted, another account, or another category is 
 test('a corrupt record explains nothing instead of failing the suite', () => {
   const dir = recorded();
   writeFileSync(path.join(dir, 'consent', 'member.json'), '{"half');
+  expect(blockingConsentFor(dir, 'member', 'acme-sim.atlassian.net')).toBeUndefined();
+});
+
+test('a failed consent is filed under its code: blocked screen, callback setting, anything else', () => {
+  const blocked = new ConsentBlockedError({
+    code: 'admin-must-authorize',
+    screen: 'admin-must-authorize',
+    scopesShown: [],
+    detail: blockedText,
+  });
+  expect(consentFailureCode(blocked)).toBe('admin-must-authorize');
+  expect(consentFailureCode(new HarnessError('no-refresh-token', 'no refresh token'))).toBe('no-refresh-token');
+  expect(consentFailureCode(new CallbackError('port-in-use', 'in use'))).toBe('config-invalid');
+  expect(consentFailureCode(new Error('page closed'))).toBe('unexpected-screen');
+});
+
+test('the record is replaced through the atomic writer: no temp file is left next to it', () => {
+  const dir = recorded();
+  recordConsentOutcomes(dir, 'member', [
+    { code: 'granted', screen: 'callback', site: 'acme-sim.atlassian.net', scopesShown: [], detail: 'granted' },
+  ]);
+  expect(readdirSync(path.join(dir, 'consent'))).toEqual(['member.json']);
   expect(blockingConsentFor(dir, 'member', 'acme-sim.atlassian.net')).toBeUndefined();
 });
