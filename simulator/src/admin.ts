@@ -1,6 +1,7 @@
 /**
- * Admin API for tests (`/__admin/*`, served on every port; simulator/README.md documents it). Never faulted.
- * Admin calls are not written to the request log (unless unrecognised), so the log shows only what a client did.
+ * Admin API for tests (`/__admin/*` on the admin port only; simulator/README.md documents it). Never faulted. The
+ * Host, Origin and Content-Type checks run before these handlers (http.ts dispatchAdmin). Admin calls are not written
+ * to the request log (unless refused or unrecognised), so the log shows only what a client did.
  */
 import { z } from 'zod';
 import { clearFaults, currentFaults, FaultProfileSchema, setFaults } from './faults.ts';

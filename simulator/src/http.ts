@@ -2,11 +2,12 @@
  * The simulator's tiny HTTP layer: one router per real host (role), a request context with zod-validated input,
  * the request log, unrecognised-request recording and fault injection in front of every handler.
  *
- * Every response carries an `atl-traceid` header (atlassian-oauth.md §5 / the gateway's trace header).
+ * Every response carries `Atl-Traceid` (32 lowercase hex digits) and `Atl-Request-Id` (a UUID), as real edge responses
+ * do (docs/reference/atlassian-mcp.md: "`Atl-Traceid` is 32 hex digits and responses also carry `Atl-Request-Id`").
  * A request no route recognises is recorded (GET /__admin/unrecognised) and answered 404, so the test that caused it
  * can see it (STYLE.md habit 6).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodType } from 'zod';
 import { applyFaults } from './faults.ts';
@@ -61,6 +62,14 @@ export type Handler = (ctx: Ctx) => void | Promise<void>;
 export interface Router {
   /** method 'GET' | 'POST' | … | '*'; pattern '/ex/jira/:cloudId/rest/api/3/project/search', trailing '/*' = rest (params['*']) */
   route(method: string, pattern: string, handler: Handler): void;
+}
+
+/** A request body over MAX_BODY: the dispatcher answers 413 (the body was read to its end first, so no reset). */
+export class BodyTooLarge extends Error {
+  constructor() {
+    super(`request body larger than ${MAX_BODY} bytes`);
+    this.name = 'BodyTooLarge';
+  }
 }
 
 /** Thrown after a response has already been sent (e.g. by ctx.parse); the dispatcher swallows it. */
@@ -123,16 +132,20 @@ function matchSegments(r: RouteEntry, parts: string[]): Record<string, string> |
 }
 
 export function newTraceId(): string {
-  return randomBytes(8).toString('hex');
+  return randomBytes(16).toString('hex');
 }
 
-const MAX_BODY = 5 * 1024 * 1024;
+/** the largest request body any handler reads [sim: Atlassian's own limits are not published for these endpoints] */
+export const MAX_BODY = 5 * 1024 * 1024;
+/** past this many bytes the rest of an oversized body is not drained: 413 at once, then the connection is closed */
+const MAX_DRAIN = 64 * 1024 * 1024;
 
 /** Build the request context. */
 export function makeCtx(req: IncomingMessage, res: ServerResponse, role: Role, bases: Bases, entry: LogEntry): Ctx {
   const url = new URL(req.url ?? '/', bases[role]);
   const traceId = newTraceId();
   res.setHeader('atl-traceid', traceId);
+  res.setHeader('atl-request-id', randomUUID());
   let body: Promise<Buffer> | undefined;
   const send = (status: number, type: string, payload: string, headers?: Record<string, string>) => {
     if (res.headersSent) return;
@@ -152,16 +165,22 @@ export function makeCtx(req: IncomingMessage, res: ServerResponse, role: Role, b
       body ??= new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        // an oversized body is read to its end and dropped, so the client gets the 413 instead of a reset
+        let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
         req.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > MAX_BODY) {
-            reject(new Error('body too large'));
-            req.destroy();
+          if (size > MAX_BODY) tooLarge = true;
+          if (tooLarge) {
+            chunks.length = 0;
+            if (size > MAX_DRAIN) {
+              req.pause();
+              reject(new BodyTooLarge());
+            }
             return;
           }
           chunks.push(c);
         });
-        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
         req.on('error', reject);
       });
       return body;
@@ -223,30 +242,32 @@ export function makeCtx(req: IncomingMessage, res: ServerResponse, role: Role, b
 export interface Dispatcher {
   /** routers per role (the host the request reached) */
   routers: Record<Role, SimRouter>;
-  /** admin router, served on every port under /__admin (never faulted, never logged) */
+  /** admin router: `/__admin/*` on the admin port only (never faulted, never logged) */
   admin: SimRouter;
 }
 
+function tooLarge(ctx: Ctx): void {
+  ctx.json(413, { code: 413, message: `Request Entity Too Large: the body exceeds ${MAX_BODY} bytes` }, { connection: 'close' });
+}
+
+const isAdminPath = (pathname: string) => pathname === '/__admin' || pathname.startsWith('/__admin/');
+
 /**
- * Handle one request for `role`. Order: admin → faults → route → unrecognised (404).
+ * Handle one request for `role`. Order: faults → route → unrecognised (404). `/__admin` is not served here: it has
+ * its own port (dispatchAdmin), so no imitated host carries it (403 naming the admin URL).
  */
 export async function dispatch(d: Dispatcher, role: Role, bases: Bases, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-  const isAdmin = pathname === '/__admin' || pathname.startsWith('/__admin/');
-  const entry = logRequest(role, req, res, !isAdmin);
+  const entry = logRequest(role, req, res, true);
   const ctx = makeCtx(req, res, role, bases, entry);
   try {
-    if (isAdmin) {
-      const m = d.admin.match(method, pathname.slice('/__admin'.length) || '/');
-      if (!m) {
-        entry.recognised = false;
-        entry.logged = true;
-        ctx.json(404, { error: 'not_found', error_description: `no admin endpoint ${method} ${pathname} (see simulator/README.md)` });
-        return;
-      }
-      ctx.params = m.params;
-      await m.handler(ctx);
+    if (isAdminPath(pathname)) {
+      entry.recognised = false;
+      ctx.json(403, {
+        error: 'forbidden',
+        error_description: `the admin API is not served on ${REAL_HOSTS[role]}: use the "admin" URL of the simulator's ready line`,
+      });
       return;
     }
     const m = d.routers[role].match(method, pathname);
@@ -263,9 +284,93 @@ export async function dispatch(d: Dispatcher, role: Role, bases: Bases, req: Inc
     await m.handler(ctx);
     if (!res.headersSent) ctx.json(500, { error: 'server_error', error_description: 'handler sent no response' });
   } catch (e) {
-    if (e instanceof HttpDone) return;
-    process.stderr.write(`simulator: ${method} ${pathname} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    if (!res.headersSent) ctx.json(500, { error: 'server_error', error_description: 'internal simulator error' });
-    else res.end();
+    fail(ctx, method, pathname, e);
+  }
+}
+
+function fail(ctx: Ctx, method: string, pathname: string, e: unknown): void {
+  if (e instanceof HttpDone) return;
+  if (e instanceof BodyTooLarge) {
+    if (!ctx.res.headersSent) tooLarge(ctx);
+    ctx.res.once('finish', () => ctx.req.destroy());
+    return;
+  }
+  process.stderr.write(`simulator: ${method} ${pathname} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  if (!ctx.res.headersSent) ctx.json(500, { error: 'server_error', error_description: 'internal simulator error' });
+  else ctx.res.end();
+}
+
+/** `localhost`, `127.x.x.x` or `[::1]`, with or without a port */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name.toLowerCase() === 'localhost' || name === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(name);
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return isLoopbackHost(new URL(origin).host);
+  } catch {
+    return false;
+  }
+}
+
+/** the media type of a Content-Type header, lowercased, without parameters */
+function mediaType(h: string | undefined): string | undefined {
+  return h?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/**
+ * The admin port: `/__admin/*` only. Refused before any handler runs —
+ *   403 when the Host header is not loopback (DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends
+ *       `Host: evil.example`), or a browser sent a foreign `Origin` / `Sec-Fetch-Site: cross-site`;
+ *   415 when the request carries a body or a Content-Type that is not `application/json` (a cross-site form or
+ *       `text/plain` fetch cannot reach a handler; a JSON one needs a CORS preflight the simulator never grants).
+ * Admin calls are not written to the request log unless they are refused or unrecognised.
+ */
+export async function dispatchAdmin(d: Dispatcher, bases: Bases, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+  const entry = logRequest('admin', req, res, false);
+  const ctx = makeCtx(req, res, 'auth', bases, entry);
+  const refuse = (status: number, error: string, description: string) => {
+    entry.logged = true;
+    entry.recognised = false;
+    entry.error = description;
+    ctx.json(status, { error, error_description: description });
+  };
+  try {
+    if (!isLoopbackHost(req.headers.host)) {
+      refuse(403, 'forbidden', `the admin API answers only to a loopback Host header, not ${JSON.stringify(req.headers.host ?? '')}`);
+      return;
+    }
+    const origin = req.headers.origin;
+    if ((origin !== undefined && !isLoopbackOrigin(origin)) || req.headers['sec-fetch-site'] === 'cross-site') {
+      refuse(403, 'forbidden', 'the admin API refuses cross-site requests');
+      return;
+    }
+    const type = mediaType(req.headers['content-type']);
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if ((hasBody || type !== undefined) && type !== 'application/json') {
+      refuse(
+        415,
+        'unsupported_media_type',
+        `admin requests with a body must be sent as Content-Type: application/json, not ${JSON.stringify(type ?? '(none)')}`,
+      );
+      return;
+    }
+    if (!isAdminPath(pathname)) {
+      refuse(404, 'not_found', `the admin port serves /__admin/* only, not ${pathname} (see simulator/README.md)`);
+      return;
+    }
+    const m = d.admin.match(method, pathname.slice('/__admin'.length) || '/');
+    if (!m) {
+      refuse(404, 'not_found', `no admin endpoint ${method} ${pathname} (see simulator/README.md)`);
+      return;
+    }
+    ctx.params = m.params;
+    await m.handler(ctx);
+  } catch (e) {
+    fail(ctx, method, pathname, e);
   }
 }

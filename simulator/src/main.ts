@@ -1,6 +1,7 @@
 /**
- * Simulator process: loads the world, starts one HTTP server per real host on 127.0.0.1 (plus an optional HTTPS
- * listener that routes by Host header), prints ONE JSON ready line on stdout, stops cleanly on SIGTERM/SIGINT.
+ * Simulator process: loads the world, starts one HTTP server per real host on 127.0.0.1 and one for the admin API
+ * (plus an optional HTTPS listener that routes by Host header), prints ONE JSON ready line on stdout, stops cleanly
+ * on SIGTERM/SIGINT.
  *
  *   npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE]
  *
@@ -18,7 +19,7 @@ import { registerAdmin } from './admin.ts';
 import { registerApi } from './api/index.ts';
 import { registerAuth } from './auth/index.ts';
 import { CANARY } from './canary.ts';
-import { type Bases, type Dispatcher, dispatch, REAL_HOSTS, ROLES, type Role, SimRouter } from './http.ts';
+import { type Bases, type Dispatcher, dispatch, dispatchAdmin, REAL_HOSTS, ROLES, type Role, SimRouter } from './http.ts';
 import { registerIdentity } from './identity/login.ts';
 import { registerMcp } from './mcp/index.ts';
 import { logRequest } from './requestlog.ts';
@@ -31,7 +32,8 @@ export const DEFAULT_WORLD = path.resolve(HERE, '..', 'worlds', 'default.json');
 class UsageError extends Error {}
 
 const ArgsSchema = z.object({
-  port: z.coerce.number().int().min(0).max(65532).default(0),
+  /** first of five consecutive ports: auth, id, api, mcp, admin (0 = free ports) */
+  port: z.coerce.number().int().min(0).max(65531).default(0),
   world: z.string().min(1).default(DEFAULT_WORLD),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -112,6 +114,10 @@ async function main(): Promise<void> {
     const port = await listen(server, args.port === 0 ? 0 : args.port + i);
     loopback[role] = `http://127.0.0.1:${port}`;
   }
+  // the admin API has a port of its own: no imitated host (and not the TLS listener) serves /__admin
+  const adminServer = createServer((req, res) => void dispatchAdmin(d, loopback, req, res));
+  servers.push(adminServer);
+  const adminPort = await listen(adminServer, args.port === 0 ? 0 : args.port + ROLES.length);
 
   let https: string | undefined;
   if (args.tlsCert && args.tlsKey) {
@@ -154,7 +160,7 @@ async function main(): Promise<void> {
     https = `https://127.0.0.1:${port}`;
   }
 
-  const ready: Record<string, string> = { ...loopback, admin: `${loopback.auth}/__admin`, canary: CANARY };
+  const ready: Record<string, string> = { ...loopback, admin: `http://127.0.0.1:${adminPort}/__admin`, canary: CANARY };
   if (https) ready.https = https;
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 

@@ -7,11 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CANARY } from './canary.ts';
 import type { Role } from './http.ts';
 
-const REAL_HOSTS: Record<Role, string> = {
+/** the host an entry names: the real host a role imitates, or `admin` for the admin port */
+const HOSTS: Record<Role | 'admin', string> = {
   auth: 'auth.atlassian.com',
   id: 'id.atlassian.com',
   api: 'api.atlassian.com',
   mcp: 'mcp.atlassian.com',
+  admin: 'admin',
 };
 
 export interface LogEntry {
@@ -69,11 +71,11 @@ export function safePath(rawUrl: string): string {
   return `${u.pathname}?${parts.join('&')}`;
 }
 
-export function logRequest(role: Role, req: IncomingMessage, res: ServerResponse, logged: boolean): LogEntry {
+export function logRequest(role: Role | 'admin', req: IncomingMessage, res: ServerResponse, logged: boolean): LogEntry {
   const entry: LogEntry = {
     seq: ++seq,
     time: new Date().toISOString(),
-    host: REAL_HOSTS[role],
+    host: HOSTS[role],
     method: (req.method ?? 'GET').toUpperCase(),
     path: safePath(req.url ?? '/'),
     status: 0,

@@ -94,7 +94,7 @@ test.describe('simulator admin API and process', () => {
   test('a request no handler recognises is recorded as unrecognised and answered 404', async ({ sim }) => {
     const res = await fetch(`${sim.urls.auth}/oauth/tokens-typo?x=1`, { method: 'POST' });
     expect(res.status).toBe(404);
-    expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{16}$/);
+    expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{32}$/);
     const un = await sim.admin.unrecognised();
     expect(un).toHaveLength(1);
     expect(un[0]).toMatchObject({
@@ -241,7 +241,10 @@ test.describe('simulator admin API and process', () => {
     });
     const ready = JSON.parse(line) as Record<string, string>;
     expect(Object.keys(ready).sort()).toEqual(['admin', 'api', 'auth', 'canary', 'id', 'mcp']);
-    expect(ready.admin).toBe(`${ready.auth}/__admin`);
+    // the admin API has its own port, shared with none of the imitated hosts
+    expect(ready.admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__admin$/);
+    const adminOrigin = new URL(ready.admin!).origin;
+    expect([ready.auth, ready.id, ready.api, ready.mcp]).not.toContain(adminOrigin);
     expect(ready.canary).toBe('SIMCANARY');
     expect(new Set([ready.auth, ready.id, ready.api, ready.mcp]).size).toBe(4);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -49,7 +49,9 @@ test.describe('grant and sites', () => {
     const token = await adminToken(sim);
     const res = await api(sim, token, 'GET', '/oauth/token/accessible-resources');
     expect(res.status).toBe(200);
-    expect(res.headers.get('atl-traceid')).toBeTruthy();
+    // as real edge responses: 32 lowercase hex digits and a request id
+    expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{32}$/);
+    expect(res.headers.get('atl-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const list = res.body as Resource[];
     expect(list.map((r) => r.id).sort()).toEqual([ACME, GLOBEX]);
     const acme = list.find((r) => r.id === ACME)!;
@@ -223,7 +225,8 @@ test.describe('tokens', () => {
       const res = await api(sim, auth, 'GET', jira(ACME, '/myself'));
       expect(res.status).toBe(401);
       expect(res.body).toEqual(UNAUTHORIZED);
-      expect(res.headers.get('atl-traceid')).toBeTruthy();
+      expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.headers.get('atl-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
@@ -247,7 +250,9 @@ test.describe('tokens', () => {
 });
 
 test.describe('rate limits and writes', () => {
-  test('an injected 429 carries Retry-After, X-RateLimit-* and RateLimit-Reason plus atl-traceid', async ({ sim }) => {
+  test('an injected 429 carries Retry-After, X-RateLimit-*, RateLimit-Reason and the points-based Beta-* headers plus atl-traceid', async ({
+    sim,
+  }) => {
     const token = await adminToken(sim, [ACME]);
     await sim.admin.setFaults({
       rules: [{ role: 'api', pathRegex: '/rest/api/3/', status: 429, retryAfterSeconds: 3, rateLimitReason: 'jira-burst-based', count: 1 }],
@@ -259,9 +264,27 @@ test.describe('rate limits and writes', () => {
     expect(limited.headers.get('x-ratelimit-limit')).toMatch(/^\d+$/);
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(limited.headers.get('x-ratelimit-reset')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
-    expect(limited.headers.get('atl-traceid')).toBeTruthy();
+    // points-based limits (docs/reference/atlassian-mcp.md "Gateway rate limits"), IETF RateLimit field syntax
+    expect(limited.headers.get('x-ratelimit-nearlimit')).toBe('true');
+    expect(limited.headers.get('beta-ratelimit-policy')).toBe('"burst";q=100;w=1');
+    expect(limited.headers.get('beta-ratelimit')).toBe('"burst";r=0;t=3');
+    expect(limited.headers.get('beta-retry-after')).toBe('3');
+    expect(limited.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{32}$/);
     // count: 1 — the next call goes through
     expect((await api(sim, token, 'GET', jira(ACME, '/project/search'))).status).toBe(200);
+  });
+
+  test('a quota 429 names the tenant quota policy with its hourly window', async ({ sim }) => {
+    const token = await adminToken(sim, [ACME]);
+    await sim.admin.setFaults({
+      rules: [{ role: 'api', status: 429, retryAfterSeconds: 60, rateLimitReason: 'jira-quota-tenant-based', count: 1 }],
+    });
+    const limited = await api(sim, token, 'GET', jira(ACME, '/project/search'));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('ratelimit-reason')).toBe('jira-quota-tenant-based');
+    expect(limited.headers.get('beta-ratelimit-policy')).toBe('"tenant-app-quota";q=100100;w=3600');
+    expect(limited.headers.get('beta-ratelimit')).toBe('"tenant-app-quota";r=0;t=60');
+    expect(limited.headers.get('beta-retry-after')).toBe('60');
   });
 
   test('a valid create really creates the issue, readable through search and get', async ({ sim }) => {

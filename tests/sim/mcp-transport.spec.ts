@@ -43,7 +43,7 @@ test.describe('unauthenticated requests', () => {
       'Bearer realm="OAuth", error="invalid_token", error_description="Missing or invalid access token"',
     );
     expect(res.headers.get('server')).toBe('AtlassianEdge');
-    expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{16}$/);
+    expect(res.headers.get('atl-traceid')).toMatch(/^[0-9a-f]{32}$/);
   });
 
   for (const path of ['/v1/mcp/authv2', '/v2/mcp']) {
