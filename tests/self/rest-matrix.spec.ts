@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '../../fixtures/index.ts';
-import { attachMatrix, cells, consentRole, diff, loadSuite, matrix, proberFor } from '../support/rest.ts';
+import { restSuite } from '../../fixtures/rest/fixture.ts';
+import { attachMatrix, cells, consentRole, diff, matrix, proberFor } from '../support/rest.ts';
 import { WORLD } from '../support/world.ts';
 
-const suite = loadSuite();
+const suite = restSuite();
 const { acme: ACME, globex: GLOBEX } = WORLD.sites;
 const CLIENT_ID = WORLD.app.clientId;
 const siteScoped = suite.catalog.scopes.filter((e) => e.siteScoped).map((e) => e.scope);

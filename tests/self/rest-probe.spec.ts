@@ -8,10 +8,11 @@ import type { TestInfo } from '@playwright/test';
 import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { EVIDENCE_PREFIX } from '../../fixtures/core/evidence.ts';
 import { test as base, expect } from '../../fixtures/index.ts';
-import { consentTokens, loadSuite } from '../support/rest.ts';
+import { restSuite } from '../../fixtures/rest/fixture.ts';
+import { consentTokens } from '../support/rest.ts';
 import { WORLD } from '../support/world.ts';
 
-const suite = loadSuite();
+const suite = restSuite();
 const { acme: ACME, globex: GLOBEX } = WORLD.sites;
 
 /** tokens from a browser consent on this worker's private simulator, after the world was reset for the test */

@@ -12,14 +12,12 @@ import { redact, registerSecret } from '../../fixtures/core/redact.ts';
 import type { Target } from '../../fixtures/core/target.ts';
 import type { RestClient } from '../../fixtures/rest/client.ts';
 import type { SiteRef } from '../../fixtures/rest/expectations.ts';
-import { type RestSuite, type RestTokens, restSuite } from '../../fixtures/rest/fixture.ts';
+import type { RestSuite, RestTokens } from '../../fixtures/rest/fixture.ts';
 import { cellKey, type MatrixCell, probeAccount } from '../../fixtures/rest/matrix.ts';
 import { ScopeProber } from '../../fixtures/rest/prober.ts';
 
-export type Suite = RestSuite;
-
 /** The .env.sim configuration with tests/expectations/sim-app.json (what the self-tests hold the suite to). */
-export const loadSuite = restSuite;
+type Suite = RestSuite;
 
 /**
  * Consent for `role` on each site it should have (in turn: one grant per app per account, new sites join the same
