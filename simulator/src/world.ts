@@ -3,7 +3,7 @@
  * Maps are keyed by id (cloudId, email, clientId) so that admin merge patches (RFC 7396) stay short:
  *   {"sites": {"<cloudId>": {"policy": {"userInstalledApps": "blocked"}}}}
  *
- * Facts imitated: ../../shared/reference/atlassian-oauth.md §1-§6 and atlassian-mcp.md §2-§4.
+ * Facts imitated: docs/reference/atlassian-oauth.md §1-§6 and docs/reference/atlassian-mcp.md §2-§4.
  */
 import { z } from 'zod';
 import { McpOrgSettingsSchema } from './mcp/settings.ts';

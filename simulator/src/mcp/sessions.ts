@@ -40,10 +40,6 @@ const sessions: Record<Endpoint, Map<string, Session>> = { v1: new Map(), authv2
 /** clients rarely DELETE (the SDK's close() does not); beyond this many per endpoint the oldest session is dropped (simulator choice) */
 const MAX_SESSIONS_PER_ENDPOINT = 500;
 
-export function sessionCount(): number {
-  return sessions.v1.size + sessions.authv2.size + sessions.v2.size;
-}
-
 /** Drop every session (admin reset). Open GET streams are closed by the transports. */
 export function dropAllSessions(): void {
   for (const map of Object.values(sessions)) {
