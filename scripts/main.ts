@@ -26,6 +26,12 @@ import { SimulatorStartError, startSimulator } from '../fixtures/core/simulator.
 import { loadExpectations } from '../fixtures/rest/expectations.ts';
 import { loadCatalog } from '../fixtures/rest/scopes.ts';
 
+/** A path as shown to people: relative inside the project, absolute elsewhere (e.g. a temp folder). */
+export function shownPath(p: string): string {
+  const r = path.relative(ROOT, p);
+  return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
+}
+
 /** Bad input found before anything ran: scripts print its message and exit 2. */
 export class BadInputError extends Error {
   constructor(message: string) {
@@ -38,9 +44,9 @@ export class BadInputError extends Error {
  * The reports folder must be a folder (created when missing) that this user can write: checked by writing and
  * removing a probe file, so a read-only mount or a file in its place gives one message, not a stack trace later.
  */
-export function checkReportsDir(dir: string, setting: string): void {
-  const shown = path.relative(ROOT, dir) || dir;
-  const fix = `Fix: make ${shown} a writable folder (remove the file in its place, or fix its permissions), or point ${setting.split(' ').at(-1)} at one.`;
+export function checkReportsDir(dir: string, setting: string, variable?: string): void {
+  const shown = shownPath(dir);
+  const fix = `Fix: make ${shown} a writable folder (remove the file in its place, or fix its permissions)${variable ? `, or point ${variable} at another folder` : ''}.`;
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new BadInputError(`${setting}: ${shown} is a file, not a folder. ${fix}`);
     mkdirSync(dir, { recursive: true });
@@ -82,7 +88,7 @@ export async function acquireReportsLock(dir: string, what: string): Promise<Rep
       stale: 20_000,
       update: 5_000,
       retries: 0,
-      onCompromised: (err) => process.stderr.write(`warning: the lock on ${path.relative(ROOT, dir)} was lost (${err.message})\n`),
+      onCompromised: (err) => process.stderr.write(`warning: the lock on ${shownPath(dir)} was lost (${err.message})\n`),
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
@@ -93,7 +99,7 @@ export async function acquireReportsLock(dir: string, what: string): Promise<Rep
       // no owner note: the message stays generic
     }
     throw new BadInputError(
-      `another job is already running on ${path.relative(ROOT, dir) || dir}${owner}; this ${what} was refused so the two do not mix their results. Fix: wait for it to finish, or give this run its own folder with HARNESS_REPORTS_DIR=reports/other.`,
+      `another job is already running on ${shownPath(dir)}${owner}; this ${what} was refused so the two do not mix their results. Fix: wait for it to finish, or give this run its own folder with HARNESS_REPORTS_DIR=reports/other.`,
     );
   }
   writeFileSync(ownerFile, `${what}, pid ${process.pid}, started ${new Date().toISOString()}`);
@@ -295,15 +301,11 @@ async function main(): Promise<void> {
     );
 
   const reportsDir = args.shard ? path.join(config.reportsDir, shardDirName(args.shard)) : config.reportsDir;
-  // inside the project: relative to it; elsewhere (a temp folder): absolute
-  const rel = (p: string) => {
-    const r = path.relative(ROOT, p);
-    return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
-  };
+  const rel = shownPath;
   let lock: ReportsLock;
   try {
-    checkReportsDir(config.reportsDir, 'HARNESS_REPORTS_DIR');
-    if (args.shard) checkReportsDir(reportsDir, `the shard folder of HARNESS_REPORTS_DIR`);
+    checkReportsDir(config.reportsDir, 'HARNESS_REPORTS_DIR', 'HARNESS_REPORTS_DIR');
+    if (args.shard) checkReportsDir(reportsDir, 'the shard folder', 'HARNESS_REPORTS_DIR');
     lock = await acquireReportsLock(reportsDir, 'main job');
   } catch (e) {
     if (e instanceof BadInputError) fail(`main: ${e.message}`);

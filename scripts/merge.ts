@@ -19,7 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, reportsDir as reportsDirSetting } from '../fixtures/core/config.ts';
 import { runGate } from './gate.ts';
-import { acquireReportsLock, BadInputError, checkReportsDir } from './main.ts';
+import { acquireReportsLock, BadInputError, checkReportsDir, shownPath } from './main.ts';
 import { generateReport } from './report.ts';
 
 const RANK: Record<string, number> = { failed: 4, broken: 4, unknown: 3, passed: 2, skipped: 1 };
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   if (unknown.length) fail(`unknown option ${JSON.stringify(unknown[0])}. Fix: pass only shard folders.`);
   const dirs = args.map((a) => path.resolve(a));
   for (const d of dirs) {
-    const shown = path.relative(ROOT, d) || d;
+    const shown = shownPath(d);
     if (!existsSync(d) || !statSync(d).isDirectory())
       fail(`${shown} is not a folder. Fix: pass the folders scripts/harness main --shard wrote.`);
     if (!existsSync(path.join(d, 'allure-results')) && !existsSync(path.join(d, 'blob-report')))
@@ -159,17 +159,13 @@ async function main(): Promise<void> {
   if (dirs.includes(out)) fail(`${path.relative(ROOT, out)} is the merge's own output folder. Fix: pass the shard folders inside it.`);
   let lock: Awaited<ReturnType<typeof acquireReportsLock>>;
   try {
-    checkReportsDir(out, 'HARNESS_REPORTS_DIR');
+    checkReportsDir(out, 'HARNESS_REPORTS_DIR', 'HARNESS_REPORTS_DIR');
     lock = await acquireReportsLock(out, 'merge');
   } catch (e) {
     if (e instanceof BadInputError) fail(e.message);
     throw e;
   }
-  // inside the project: relative to it; elsewhere (a temp folder): absolute
-  const rel = (p: string) => {
-    const r = path.relative(ROOT, p);
-    return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
-  };
+  const rel = shownPath;
   try {
     const t0 = performance.now();
     const merged = mergeShardOutputs(dirs, out);

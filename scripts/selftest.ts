@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../fixtures/core/config.ts';
+import { BadInputError, checkReportsDir } from './main.ts';
 
 function run(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   process.stderr.write(`\n── ${label} ──\n`);
@@ -16,6 +17,14 @@ function run(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv 
 
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 const reports = path.join(ROOT, 'reports', 'selftest');
+try {
+  // a file or a read-only folder in the way: one message, exit 2 (not an ENOTDIR stack from the first write)
+  checkReportsDir(path.join(ROOT, 'reports'), 'the reports folder');
+} catch (e) {
+  if (!(e instanceof BadInputError)) throw e;
+  process.stderr.write(`test: ${e.message}\n`);
+  process.exit(2);
+}
 rmSync(reports, { recursive: true, force: true });
 const env = { ...process.env, HARNESS_REPORTS_DIR: path.relative(ROOT, reports) };
 
