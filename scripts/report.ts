@@ -404,7 +404,6 @@ async function main(): Promise<void> {
     process.stdout.write(
       `pictures: ${[r.pictures.scopeSite, r.pictures.mcp, r.pictures.trend].map((f) => path.relative(ROOT, f) || f).join(', ')}; CI summary: ${path.relative(ROOT, r.pictures.summary)}\n`,
     );
-    for (const n of r.recovered) process.stdout.write(`recovered: ${n}\n`);
     if (r.alreadyRecorded)
       process.stdout.write('history: these results were already recorded; the report was regenerated without adding a run\n');
     process.stdout.write(`${r.verdictLine}\n`);
