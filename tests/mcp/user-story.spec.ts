@@ -36,7 +36,8 @@ test('console 3LO token: REST works and the MCP session initialises, tool calls 
   // the tool calls the app would make, under the names this endpoint lists
   const listing = await s.operations();
   const has = (n: string) => listing.operations.some((o) => o.name === n);
-  const projects = has('listJiraProjects') ? 'listJiraProjects' : 'getVisibleJiraProjects';
+  // the v2 generation renamed getVisibleJiraProjects (docs/reference/atlassian-mcp.md "The v2 generation")
+  const projects = has('listJiraProjects') || listing.meta.includes('discover') ? 'listJiraProjects' : 'getVisibleJiraProjects';
   const calls: Array<[string, Record<string, unknown>]> = [
     ['atlassianUserInfo', {}],
     [projects, { cloudId }],

@@ -7,8 +7,11 @@
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { simTarget } from '../../fixtures/core/target.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import type { BoundSession, McpFixture } from '../../fixtures/mcp/fixture.ts';
 import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
+import { DEFAULT_MCP_SCOPES, runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
+import { WORLD } from '../support/world.ts';
 
 async function memberSession(mcp: McpFixture, sim: SimHandle): Promise<BoundSession> {
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
@@ -139,4 +142,87 @@ test('DCR switched off → discovery names the registration failure', async ({ m
     ).toBe(true);
     expect(r.registration?.clientId).toBeUndefined();
   }
+});
+
+// ── the v2 generation's texts, each provoked on the simulator and classified ─────────────────────────────────────
+
+test('an account without Jira or Confluence access is refused search: mcp-search-denied', async ({ mcp, sim }) => {
+  const none = { jira: 'none', confluence: 'none' };
+  await sim.admin.patchWorld({
+    users: { [WORLD.emails.member]: { sites: { [WORLD.sites.acme.cloudId]: none, [WORLD.sites.globex.cloudId]: none } } },
+  });
+  const s = await memberSession(mcp, sim);
+  const rec = await s.invoke('search', { query: 'demo' });
+  expect(rec).toAnswerTool({ category: 'mcp-search-denied' });
+  expect(rec.rule).toBe('search-access-denied');
+});
+
+test('an account with no site at all is refused with mcp-no-supported-site', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({
+    users: { [WORLD.emails.member]: { sites: { [WORLD.sites.acme.cloudId]: null, [WORLD.sites.globex.cloudId]: null } } },
+  });
+  const s = await memberSession(mcp, sim);
+  const rec = await s.invoke('getAccessibleAtlassianResources', {});
+  expect(rec).toAnswerTool({ category: 'mcp-no-supported-site' });
+  expect(rec.text).toContain("isn't associated with a supported site");
+});
+
+test('the v2 IP-allowlist text ("…Please ask your admin for access.") is ip-blocked on every endpoint', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { ipAllowlist: ['10.0.0.1'] } } });
+  for (const endpoint of ['v1', 'v2'] as const) {
+    const s = await mcp.session({ endpoint, fresh: true });
+    const rec = await s.invoke('atlassianUserInfo', {});
+    expect(rec, endpoint).toAnswerTool({ category: 'ip-blocked' });
+    expect(rec.text).toContain('Please ask your admin for access.');
+  }
+});
+
+test('a fault on /v2/mcp only: v2 calls fail while the same call on authv2 answers', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { toolFault: 'trouble', toolFaultEndpoints: ['v2'] } } });
+  const v2 = await mcp.session({ endpoint: 'v2', fresh: true });
+  const authv2 = await mcp.session({ endpoint: 'authv2', fresh: true });
+  expect(await v2.invoke('getAccessibleAtlassianResources', {})).toAnswerTool({ category: 'transient' });
+  expect(await authv2.invoke('getAccessibleAtlassianResources', {})).toAnswerTool();
+});
+
+test('agent-interface scope family: an MCP OAuth token without it is mcp-scope-insufficient (scope does not match)', async ({
+  mcp,
+  sim,
+  config,
+  page,
+}) => {
+  await sim.admin.patchWorld({ org: { mcp: { scopeFamily: 'agent-interface' } } });
+  const flow = await runMcpOAuth({
+    mcpUrl: mcp.url('v2'),
+    account: mcp.sweepAccount,
+    redirectUri: config.app.callbackUrl,
+    page,
+    scope: DEFAULT_MCP_SCOPES,
+  });
+  const s = await mcp.session({ endpoint: 'v2', credentials: bearerCredentials(flow.accessToken, 'oauth-mcp', mcp.sweepAccount.role) });
+  const cloudId = WORLD.sites.acme.cloudId;
+  const rec = await s.invoke('searchJiraIssuesUsingJql', { cloudId, jql: 'project = SBX' });
+  expect(rec).toAnswerTool({ category: 'mcp-scope-insufficient' });
+  expect(rec.rule).toBe('scope-does-not-match');
+});
+
+test('agent-interface scope family: a token with part of it is refused "Insufficient scopes for createJiraIssue"', async ({
+  mcp,
+  sim,
+  config,
+  page,
+}) => {
+  await sim.admin.patchWorld({ org: { mcp: { scopeFamily: 'agent-interface' } } });
+  const flow = await runMcpOAuth({
+    mcpUrl: mcp.url('v2'),
+    account: mcp.sweepAccount,
+    redirectUri: config.app.callbackUrl,
+    page,
+    scope: 'offline_access read:jira:agent-interface',
+  });
+  const s = await mcp.session({ endpoint: 'v2', credentials: bearerCredentials(flow.accessToken, 'oauth-mcp', mcp.sweepAccount.role) });
+  const rec = await s.invoke('createJiraIssue', { cloudId: WORLD.sites.acme.cloudId, projectKey: 'SBX', issueType: 'Task', summary: 'x' });
+  expect(rec).toAnswerTool({ category: 'mcp-scope-insufficient' });
+  expect(rec.rule).toBe('insufficient-scopes');
+  expect(rec.text).toContain('Insufficient scopes for createJiraIssue. Required: [');
 });
