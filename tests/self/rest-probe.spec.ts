@@ -5,7 +5,7 @@
  * discovery refused or empty).
  */
 import type { TestInfo } from '@playwright/test';
-import { CATEGORIES } from '../../fixtures/core/categories.ts';
+import { CATEGORIES, HarnessError } from '../../fixtures/core/categories.ts';
 import { EVIDENCE_PREFIX } from '../../fixtures/core/evidence.ts';
 import { test as base, expect } from '../../fixtures/index.ts';
 import { restSuite } from '../../fixtures/rest/fixture.ts';
@@ -90,6 +90,42 @@ test.describe('probe fixture', () => {
     expect(label(testInfo, 'expected')).toEqual(['granted']);
     expect(label(testInfo, 'outcome')).toEqual([]);
   });
+});
+
+/** an account whose consent was blocked: the token provider throws the consent's typed error */
+const blocked = base.extend({
+  restTokens: async ({}, use) => {
+    await use({
+      grant: async () => {
+        throw new HarnessError(
+          'admin-must-authorize',
+          'Your site admin must authorize this app for the site before it can access your account.',
+        );
+      },
+    });
+  },
+});
+
+blocked(
+  'an account without a token: the cell fails labelled with the consent outcome, not without an outcome',
+  async ({ probe }, testInfo) => {
+    const err = await probe.scope({ role: 'member', scope: 'read:jira-work', site: ACME, expected: 'granted' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect(label(testInfo, 'expected')).toEqual(['granted']);
+    expect(label(testInfo, 'outcome')).toEqual(['admin-must-authorize']);
+  },
+);
+
+test('grant revoked after consent: the site-grant and accessible-sites checks are token-invalid with the evidence attached, not a crash', async ({
+  sim,
+  probe,
+}, testInfo) => {
+  await probe.prober('member');
+  await sim.admin.revokeGrant(WORLD.emails.member, WORLD.app.clientId);
+  expect(await probe.siteGrant('member', 'acme')).toHaveOutcome('token-invalid');
+  expect(await probe.accessibleSites('member')).toHaveOutcome('token-invalid');
+  expect(label(testInfo, 'outcome')).toEqual(['token-invalid', 'token-invalid']);
+  expect(testInfo.attachments.map((a) => a.name)).toContain(`${EVIDENCE_PREFIX}GET /oauth/token/accessible-resources`);
 });
 
 test.describe('categories the gateway does not spell out', () => {
