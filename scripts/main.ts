@@ -80,9 +80,8 @@ export interface ReportsLock {
 export async function acquireReportsLock(dir: string, what: string): Promise<ReportsLock> {
   const lockPath = path.join(dir, '.main.lock');
   const ownerFile = path.join(dir, '.main.owner');
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(dir, {
+  const take = () =>
+    lockfile.lock(dir, {
       lockfilePath: lockPath,
       realpath: false,
       stale: 20_000,
@@ -90,14 +89,25 @@ export async function acquireReportsLock(dir: string, what: string): Promise<Rep
       retries: 0,
       onCompromised: (err) => process.stderr.write(`warning: the lock on ${shownPath(dir)} was lost (${err.message})\n`),
     });
+  let release: () => Promise<void>;
+  try {
+    release = await take();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
     let owner = '';
     try {
-      owner = ` (${readFileSync(ownerFile, 'utf8').trim()})`;
+      owner = readFileSync(ownerFile, 'utf8').trim();
     } catch {
       // no owner note: the message stays generic
     }
+    // a job on this machine that was killed: its lock is taken over at once (not after the 20 s staleness)
+    const pid = Number(/\bpid (\d+)/.exec(owner)?.[1]);
+    if (pid && !processAlive(pid)) {
+      process.stderr.write(`note: taking over the lock on ${shownPath(dir)} left by a job that is gone (${owner})\n`);
+      rmSync(lockPath, { recursive: true, force: true });
+      return acquireReportsLock(dir, what);
+    }
+    if (owner) owner = ` (${owner})`;
     throw new BadInputError(
       `another job is already running on ${shownPath(dir)}${owner}; this ${what} was refused so the two do not mix their results. Fix: wait for it to finish, or give this run its own folder with HARNESS_REPORTS_DIR=reports/other.`,
     );
@@ -111,6 +121,15 @@ export async function acquireReportsLock(dir: string, what: string): Promise<Rep
   };
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const SUITES = ['consent', 'api', 'mcp'] as const;
 export type Suite = (typeof SUITES)[number];
 
@@ -119,11 +138,13 @@ export interface MainArgs {
   accounts?: string[];
   sites?: string[];
   shard?: { current: number; total: number };
+  /** validate everything and print what would run; start and delete nothing */
+  dryRun?: boolean;
   playwright: string[];
 }
 
 const USAGE =
-  'usage: scripts/harness main [--suites consent,api,mcp] [--accounts ROLE,…] [--sites HOST,…] [--shard I/N] [-- <playwright args>]';
+  'usage: scripts/harness main [--suites consent,api,mcp] [--accounts ROLE,…] [--sites HOST,…] [--shard I/N] [--dry-run] [-- <playwright args>]';
 
 const list = (v: string) =>
   v
@@ -147,6 +168,10 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
       return v;
     };
     switch (flag) {
+      case '--dry-run':
+        if (inline !== undefined) throw new BadInputError(`--dry-run takes no value. ${USAGE}`);
+        out.dryRun = true;
+        break;
       case '--suites': {
         const s = list(value().toLowerCase());
         const bad = s.filter((x) => !(SUITES as readonly string[]).includes(x));
@@ -310,6 +335,21 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof BadInputError) fail(`main: ${e.message}`);
     throw e;
+  }
+
+  if (args.dryRun) {
+    const needSim = config.target === 'sim' || config.rehearsal;
+    process.stdout.write(
+      [
+        `dry run: the configuration, scope catalog and expectations are valid; ${rel(reportsDir)} is writable and free`,
+        `would start: ${needSim ? `the embedded simulator${config.simWorld ? ` with ${rel(config.simWorld)}` : ''}` : `nothing (target ${config.target})`}`,
+        `would run: playwright ${playwrightArgs(args, config, siteKeys).join(' ')}`,
+        `then: ${args.shard ? 'the secret scan (no report, no history: npm run merge does both)' : 'report with history, quality gate, secret scan'}`,
+        '',
+      ].join('\n'),
+    );
+    await lock.release();
+    return;
   }
 
   try {

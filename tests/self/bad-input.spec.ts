@@ -265,3 +265,29 @@ for (const row of ROWS) {
     }
   });
 }
+
+test('a lock left by a killed main job does not block the next one', async () => {
+  const s = scratch();
+  try {
+    // a job that takes the lock and is killed before it can release it
+    const holder = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import(${JSON.stringify(path.join(ROOT, 'scripts', 'main.ts'))}).then(async (m) => { await m.acquireReportsLock(${JSON.stringify(path.join(s.root, 'reports'))}, 'main job'); process.kill(process.pid, 'SIGKILL'); })`,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(holder.signal).toBe('SIGKILL');
+    expect(existsSync(path.join(s.root, 'reports', '.main.lock')), 'the killed job left its lock').toBe(true);
+    const r = s.run({}, [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--dry-run']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/taking over the lock on reports left by a job that is gone \(main job, pid \d+/);
+    expect(r.stdout).toMatch(/^dry run: /m);
+    expect(existsSync(path.join(s.root, 'reports', '.main.lock')), 'released after the run').toBe(false);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});

