@@ -317,3 +317,26 @@ test.describe('failure modes users report', () => {
     expect(await blocked.text()).toContain('<h1>Your admin has blocked this domain</h1>');
   });
 });
+
+test.describe('bad switch values are refused with the path and nothing changes', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['a permission group that does not exist', { permissionGroups: { delete_jra: true } }, 'org.mcp.permissionGroups'],
+    ['an extra tool named like a meta-tool', { extraTools: [{ name: 'discover' }] }, 'org.mcp.extraTools.0.name'],
+    ['a rename to a name that is not a tool name', { renames: { getJiraIssue: 'get jira issue' } }, 'org.mcp.renames.getJiraIssue'],
+    ['an endpoint that does not exist', { toolFaultEndpoints: ['v3'] }, 'org.mcp.toolFaultEndpoints.0'],
+  ];
+  for (const [what, mcp, path] of cases) {
+    test(`${what}: 400 naming ${path}`, async ({ sim }) => {
+      const before = await sim.admin.world<{ org: { mcp: unknown } }>();
+      const res = await fetch(`${sim.urls.admin}/world`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ org: { mcp } }),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; path: string };
+      expect(body.path).toBe(path);
+      expect((await sim.admin.world<{ org: { mcp: unknown } }>()).org.mcp).toEqual(before.org.mcp);
+    });
+  }
+});

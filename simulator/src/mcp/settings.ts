@@ -31,6 +31,13 @@ export const DEFAULT_PERMISSION_GROUPS = Object.fromEntries(PERMISSION_GROUPS.ma
 >;
 
 export type McpEndpointName = 'v1' | 'authv2' | 'v2';
+
+/** the v2 meta-tools: an extra tool or a rename may not take these names */
+export const META_TOOL_NAMES = ['getToolDescription', 'discover', 'execute', 'executeRead', 'executeWrite', 'executeDestructive'] as const;
+const ToolName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a tool name like getJiraSomething')
+  .refine((n) => !(META_TOOL_NAMES as readonly string[]).includes(n), 'is the name of a v2 meta-tool; pick another name');
 const EndpointName = z.enum(['v1', 'authv2', 'v2']);
 
 /** operation kinds of the v2 execute family (executeRead / executeWrite / executeDestructive) */
@@ -40,7 +47,7 @@ export type OperationKind = z.infer<typeof OperationKind>;
 /** An operation the world adds on top of the catalogue (self-tests of a client's sweep: an operation it never heard of). */
 export const ExtraToolSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a tool name like getJiraSomething'),
+    name: ToolName,
     description: z.string().default('An operation added by the simulator world (org.mcp.extraTools).'),
     kind: OperationKind.default('read'),
     /** listed directly on /v2/mcp (true) or reached through discover / execute (false) */
@@ -105,7 +112,7 @@ export const McpOrgSettingsSchema = z
     /** operations the world adds (unknown to any catalogue) */
     extraTools: z.array(ExtraToolSchema).default([]),
     /** operation renames, old name → new name, on every endpoint that lists the old name */
-    renames: z.record(z.string(), z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a tool name')).default({}),
+    renames: z.record(z.string(), ToolName).default({}),
   })
   .strict();
 export type McpOrgSettings = z.infer<typeof McpOrgSettingsSchema>;
