@@ -126,10 +126,10 @@ export function causeCounts(c: Cause): string {
 
 /** The test names of a cause: common prefix once, then each distinguishing part in full. */
 export function causeExamples(c: Cause, max: number, width = 90): string[] {
-  const names = c.cells.map((x) => redact(x.test.fullName));
-  const { prefix, short } = shortenTitles(names, width);
-  const shown = short.slice(0, max);
-  const more = short.length > max ? [`…and ${short.length - max} more (--verbose lists every cell)`] : [];
+  // the prefix is the one the shown names share, so it is as long as possible and what follows it is what differs
+  const names = c.cells.slice(0, max).map((x) => redact(x.test.fullName));
+  const { prefix, short: shown } = shortenTitles(names, width);
+  const more = c.cells.length > max ? [`…and ${c.cells.length - max} more (--verbose lists every cell)`] : [];
   return [...(prefix ? [`${prefix}…`] : []), ...shown.map((s) => `  ${s}`), ...more];
 }
 

@@ -389,18 +389,17 @@ async function main(): Promise<void> {
   }
   try {
     const r = await generateReport({ resultsDir: opt('--results'), historyLimit });
-    const list = (label: string, ts: TestSummary[]) => {
-      if (ts.length)
-        process.stdout.write(
-          `${label}: ${ts
-            .slice(0, 10)
-            .map((t) => t.fullName)
-            .join('; ')}${ts.length > 10 ? ` …and ${ts.length - 10} more` : ''}\n`,
-        );
-    };
-    list('regressed', r.changes.regressed);
-    list('new failures', r.changes.newFailures);
-    list('fixed', r.changes.fixed);
+    // one line per cause (the gate prints the full table), then what was fixed
+    for (const [i, c] of r.causes.slice(0, 10).entries())
+      process.stdout.write(`cause ${i + 1}: ${c.label}: ${c.title} (${plural(c.cells.length, 'cell')})\n`);
+    if (r.causes.length > 10) process.stdout.write(`…and ${r.causes.length - 10} more causes (npm run gate lists them)\n`);
+    if (r.changes.fixed.length)
+      process.stdout.write(
+        `fixed: ${r.changes.fixed
+          .slice(0, 10)
+          .map((t) => t.fullName)
+          .join('; ')}${r.changes.fixed.length > 10 ? ` …and ${r.changes.fixed.length - 10} more` : ''}\n`,
+      );
     process.stdout.write(
       `pictures: ${[r.pictures.scopeSite, r.pictures.mcp, r.pictures.trend].map((f) => path.relative(ROOT, f) || f).join(', ')}; CI summary: ${path.relative(ROOT, r.pictures.summary)}\n`,
     );
