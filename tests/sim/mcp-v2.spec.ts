@@ -174,6 +174,55 @@ test.describe('tool list', () => {
     await all.close();
   });
 
+  test('the member sees exactly these operations on ?tools=all (kinds from the annotations)', async ({ sim }) => {
+    const all = await connect(sim, '/v2/mcp?tools=all');
+    const { tools } = await allPages(all);
+    const kind = (t: Tool) => (t.annotations?.destructiveHint ? 'destructive' : t.annotations?.readOnlyHint ? 'read' : 'write');
+    expect(Object.fromEntries(tools.map((t) => [t.name, kind(t)]))).toEqual({
+      ...Object.fromEntries(
+        [
+          'atlassianUserInfo',
+          'getAccessibleAtlassianResources',
+          'search',
+          'fetch',
+          'getJiraIssue',
+          'searchJiraIssuesUsingJql',
+          'getConfluenceContent',
+          'searchConfluence',
+          'listJiraProjects',
+          'listJiraProjectIssueTypesMetadata',
+          'getJiraIssueTypeMetaWithFields',
+          'getTransitionsForJiraIssue',
+          'getJiraIssueRemoteIssueLinks',
+          'getIssueLinkTypes',
+          'lookupJiraAccountId',
+          'getConfluenceSpaces',
+          'getPagesInConfluenceSpace',
+          'getConfluencePageDescendants',
+          'getConfluencePageFooterComments',
+          'getConfluencePageInlineComments',
+          'getConfluenceCommentChildren',
+          'getContentFormatGuide',
+        ].map((n) => [n, 'read']),
+      ),
+      ...Object.fromEntries(
+        [
+          'createJiraIssue',
+          'addOrEditJiraIssueComment',
+          'createConfluenceContent',
+          'updateConfluenceContent',
+          'editJiraIssue',
+          'transitionJiraIssue',
+          'addWorklogToJiraIssue',
+          'createIssueLink',
+          'createConfluenceFooterComment',
+          'createConfluenceInlineComment',
+        ].map((n) => [n, 'write']),
+      ),
+    });
+    await all.close();
+  });
+
   test('a v2 operation is callable flat on ?tools=all with the same arguments', async ({ sim }) => {
     const all = await connect(sim, '/v2/mcp?tools=all');
     const r = await ok<{ values: Array<{ key: string }> }>(all, 'listJiraProjects', { cloudId: ACME });
