@@ -4,16 +4,18 @@
  *   2. warm store  — target: consents = 0
  *   3. 4 worker processes with 60-second access tokens for --duration seconds (default 140: not a multiple of ttl − leeway, so no refresh lands on the last instant)
  *                   — target: refreshes = ceil(run / lifetime) per key, lifetime = token TTL − refresh leeway
- * against a private simulator, with a throwaway store under reports/bench-consent/.
+ * against a private simulator, with a throwaway store under the OS temp folder (tokens never land under reports/,
+ * which is published), removed at the end.
  *
  *   node --import tsx scripts/bench-consent.ts [--duration 140] [--ttl 60] [--leeway 10]
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
-import { loadConfigOrExit, ROOT } from '../fixtures/core/config.ts';
+import { loadConfigOrExit } from '../fixtures/core/config.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
 import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens/provider.ts';
 import { TokenStore } from '../fixtures/tokens/store.ts';
@@ -34,8 +36,7 @@ if (![durationS, ttlS, leewayS].every((n) => Number.isFinite(n) && n >= 0) || le
   process.exit(2);
 }
 const config = loadConfigOrExit();
-const dir = path.join(ROOT, 'reports', 'bench-consent');
-rmSync(dir, { recursive: true, force: true });
+const dir = mkdtempSync(path.join(tmpdir(), 'harness-bench-consent-'));
 const sim = await startSimulator({ world: config.simWorld });
 const roles = config.accounts.map((a) => a.role);
 const rows: Array<{ scenario: string; consents: number; refreshes: number; wallS: number; target: string }> = [];
@@ -110,6 +111,7 @@ try {
   });
 } finally {
   await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const line = (c: string[]) => `| ${c.join(' | ')} |`;
