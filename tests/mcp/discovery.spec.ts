@@ -7,7 +7,6 @@
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { probeRetiredSse } from '../../fixtures/mcp/discovery.ts';
 import { diffFindings, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
@@ -40,9 +39,8 @@ for (const endpoint of MCP_ENDPOINTS) {
   });
 }
 
-test('the retired /v1/sse endpoint answers 404 "Missing sessionId parameter"', async ({ mcp, target }) => {
-  const r = await probeRetiredSse(target.urls.mcp);
-  void mcp; // the MCP fixture labels the outcome if this fails
+test('the retired /v1/sse endpoint answers 404 "Missing sessionId parameter"', async ({ mcp }) => {
+  const r = await mcp.retiredSse();
   // atlassian-mcp.md §1 (3P [S24]): POSTing to /v1/sse gives HTTP 404: Missing sessionId parameter
   expect(r.status).toBe(404);
   expect(r.finding?.id, r.body).toBe('sse-retired');

@@ -13,6 +13,7 @@ import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 import { isMetaTool } from '../../fixtures/mcp/operations.ts';
 import { describeItem } from '../../fixtures/mcp/sweep.ts';
 import { divergenceError, driftError } from '../../fixtures/mcp/verdicts.ts';
+import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 test('the v2 sweep calls at least every operation the server lists with ?tools=all', async ({ mcp, sim }) => {
   void sim; // a private simulator reset to its start world
@@ -116,7 +117,7 @@ test('a tool failing on /v2/mcp while authv2 works is an endpoint divergence wit
 
 test('the same endpoints agree on the default world', async ({ mcp, sim }) => {
   void sim; // a private simulator reset to its start world
-  const { divergences, sweeps } = await mcp.compareEndpoints(['v1', 'authv2', 'v2']);
+  const { divergences, sweeps } = await mcp.compareEndpoints(MCP_ENDPOINTS);
   for (const s of sweeps) expect(s.called.length, `${s.endpoint}: ${s.items.map(describeItem).join('; ')}`).toBeGreaterThan(5);
   expect(divergences).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { expect as baseExpect } from '@playwright/test';
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { test } from '../../fixtures/index.ts';
 import { diffToolLists, endpointDivergences, nameSimilarity } from '../../fixtures/mcp/drift.ts';
-import { failureCategory } from '../../fixtures/mcp/fixture.ts';
+import { failureCategory, labelFailureOutcome } from '../../fixtures/mcp/fixture.ts';
 import { mcpMatchers } from '../../fixtures/mcp/matchers.ts';
 import type { McpCallRecord } from '../../fixtures/mcp/record.ts';
 import { parseEndpointList } from '../../fixtures/mcp/vocabulary.ts';
@@ -108,4 +108,28 @@ test('toAnswerTool passes on a good answer and prints expected vs received and t
   expect(() => expect(rec({})).toAnswerTool({ category: 'transient' })).toThrow(
     /expected a refusal classified transient, received a good answer/,
   );
+});
+
+test('the MCP fixture labels a failed test once, with its category, and leaves passed or labelled tests alone', async () => {
+  const outcomes = () =>
+    test
+      .info()
+      .attachments.filter((a) => a.contentType === 'application/vnd.allure.message+json' && a.body)
+      .flatMap((a) => (JSON.parse(a.body!.toString()) as { data?: { labels?: Array<{ name: string; value: string }> } }).data?.labels ?? [])
+      .filter((l) => l.name === 'outcome')
+      .map((l) => l.value);
+  const failed = (message: string) => ({
+    status: 'failed' as const,
+    expectedStatus: 'passed' as const,
+    errors: [{ message }],
+    attachments: test.info().attachments,
+  });
+  expect(await labelFailureOutcome({ ...failed('x'), status: 'passed' }, 'transient')).toBeUndefined();
+  expect(await labelFailureOutcome({ ...failed('x'), status: 'skipped' }, 'transient')).toBeUndefined();
+  expect(outcomes()).toEqual([]);
+  expect(await labelFailureOutcome(failed(new HarnessError('sandbox-missing', 'gone').message), 'mcp-tool-error')).toBe('sandbox-missing');
+  expect(outcomes()).toEqual(['sandbox-missing']);
+  // already labelled: nothing added
+  expect(await labelFailureOutcome(failed('Error: expect(received).toBe(expected)'), 'transient')).toBeUndefined();
+  expect(outcomes()).toEqual(['sandbox-missing']);
 });
