@@ -14,6 +14,7 @@ export interface CausesFile {
 
 export function causeFingerprint(status: string, labels: ReadonlyArray<{ name: string; value?: string }>, message?: string): string {
   const l = labels
+    .filter((x) => !x.name.startsWith('_')) // internal labels (_fallbackTestCaseId) are dropped when Allure reads results
     .map((x) => `${x.name}=${x.value ?? ''}`)
     .sort()
     .join('\n');

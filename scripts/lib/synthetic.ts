@@ -39,6 +39,8 @@ export function writeSyntheticResults(dir: string, tests: readonly SyntheticTest
       { name: 'language', value: 'javascript' },
       { name: 'framework', value: 'playwright' },
       { name: 'package', value: suite },
+      // allure-playwright writes it and Allure drops it on reading (scripts/lib/cause-fingerprint.ts relies on that)
+      { name: '_fallbackTestCaseId', value: historyIdOf(fullName) },
       ...Object.entries(t.labels ?? {}).map(([name, value]) => ({ name, value })),
     ];
     if (t.outcome) labels.push({ name: 'outcome', value: t.outcome });
