@@ -139,7 +139,7 @@ const CELL = 22;
 function matrixSvg(m: Matrix): string {
   const labelW = Math.min(360, 8 + 7 * Math.max(...m.rows.map((r) => r.length), 4));
   const headH = Math.min(220, 10 + 6.5 * Math.max(...m.cols.map((c) => c.length), 4));
-  const w = labelW + CELL * m.cols.length + 10;
+  const w = labelW + CELL * m.cols.length + 90; // room for the last rotated column label
   const h = headH + CELL * m.rows.length + 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(m.title)}">`,
