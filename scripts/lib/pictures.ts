@@ -102,6 +102,7 @@ export function scopeSiteMatrices(tests: readonly TestSummary[], ctx: CauseConte
 function mcpEndpointOf(ev: readonly EvidenceRecord[]): string {
   for (const r of ev) {
     if (r.surface !== 'mcp' || !r.url) continue;
+    if (r.url.startsWith('/')) return r.url.split('?')[0]!;
     try {
       return new URL(r.url).pathname;
     } catch {
