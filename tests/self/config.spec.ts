@@ -3,7 +3,7 @@
  * listed at once, that the CLI exits 2 without a stack trace, and that secret values never appear in the message.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -257,4 +257,25 @@ test('the CLI prints the effective configuration with secrets shown only as "set
   expect(r.stdout).toContain('account member: member@example.com, password set');
   expect(r.stdout).not.toContain(GOOD.ACCOUNT_MEMBER_PASSWORD!);
   expect(r.stdout).not.toContain(GOOD.ATLASSIAN_CLIENT_SECRET!);
+});
+
+test('fixtures/core/config.ts is the only reader of settings: elsewhere only the harness-internal hand-offs', () => {
+  const allowed = /^(HARNESS_SIM_URLS|HARNESS_BLOB_DIR|HARNESS_ALLURE_\w+|CI|PATH|HOME|TMPDIR)$/;
+  const offenders: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && p !== path.join(ROOT, 'fixtures', 'core', 'config.ts')) {
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/process\.env\.([A-Za-z_]+)/g))
+          if (!allowed.test(m[1]!)) offenders.push(`${path.relative(ROOT, p)}: ${m[1]}`);
+      }
+    }
+  };
+  for (const d of ['fixtures', 'scripts']) walk(path.join(ROOT, d));
+  walk(path.join(ROOT, 'tests', 'support'));
+  const pw = readFileSync(path.join(ROOT, 'playwright.config.ts'), 'utf8');
+  for (const m of pw.matchAll(/process\.env\.([A-Za-z_]+)/g)) if (!allowed.test(m[1]!)) offenders.push(`playwright.config.ts: ${m[1]}`);
+  expect(offenders).toEqual([]);
 });
