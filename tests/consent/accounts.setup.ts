@@ -15,7 +15,13 @@
  */
 
 import { ConsentBlockedError, consentOrder } from '../../fixtures/consent/flow.ts';
-import { attachConsentOutcome, consentFailureCode, recordConsentOutcomes } from '../../fixtures/consent/record.ts';
+import {
+  attachConsentOutcome,
+  consentFailureCode,
+  recordConsentOutcomes,
+  recordTokenSource,
+  tokensLine,
+} from '../../fixtures/consent/record.ts';
 import { loadConfig } from '../../fixtures/core/config.ts';
 import { labelOutcome } from '../../fixtures/core/evidence.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -25,27 +31,24 @@ const accounts = consentOrder(config.accounts);
 
 test.describe.configure({ mode: 'default' });
 
-/** This worker's accounts: how each got its token (a failed account counts as neither). */
-const tally = { accounts: 0, consents: 0, fromStore: 0, failed: 0 };
-
+// the line is printed once, by the worker that finished the last account (a failed account replaces its worker)
 test.afterAll(() => {
-  if (tally.accounts === 0) return;
-  process.stdout.write(
-    `tokens: ${tally.accounts} accounts, ${tally.consents} browser consents, ${tally.fromStore} from store${tally.failed ? `, ${tally.failed} failed` : ''}\n`,
+  const line = tokensLine(
+    config.reportsDir,
+    accounts.map((a) => a.role),
   );
+  if (line) process.stdout.write(`${line}\n`);
 });
 
 for (const { role } of accounts) {
   test(`${role} gets a stored token for the app (each site in turn)`, async ({ tokens }, testInfo) => {
     test.setTimeout(180_000);
-    tally.accounts++;
     const before = tokens.stats().consents;
     let result: Awaited<ReturnType<typeof tokens.prepare>>;
     try {
       result = await tokens.prepare(role);
     } catch (e) {
-      tally.failed++;
-      tally.consents += tokens.stats().consents - before;
+      recordTokenSource(config.reportsDir, role, { consents: tokens.stats().consents - before, fromStore: false, failed: true });
       if (e instanceof ConsentBlockedError) {
         recordConsentOutcomes(config.reportsDir, role, [e.outcome]);
         await attachConsentOutcome(testInfo, role, e.outcome);
@@ -53,8 +56,7 @@ for (const { role } of accounts) {
       await labelOutcome(consentFailureCode(e));
       throw e;
     }
-    tally.consents += tokens.stats().consents - before;
-    if (result.fromStore) tally.fromStore++;
+    recordTokenSource(config.reportsDir, role, { consents: tokens.stats().consents - before, fromStore: result.fromStore, failed: false });
     // later suites explain a site missing from the grant by the consent screen that blocked it
     if (!result.fromStore) recordConsentOutcomes(config.reportsDir, role, result.outcomes);
     for (const o of result.outcomes) await attachConsentOutcome(testInfo, role, o);
