@@ -162,12 +162,13 @@ export function formatGateTable(
       : `GATE RED: ${plural(result.causes.length, 'cause')}, ${plural(cells, 'cell')} (${counts.join(', ')}) in ${result.total} tests (${prev})`,
   ];
   if (result.causes.length) {
+    // the cause comes last and is never cut: its site and family are what tell two rows apart
     lines.push(
-      ` ${pad('#', 3)} ${pad('status', 13)} ${pad('cause (category · account · site · family)', 58)} ${'cells'.padStart(5)} ${'regr'.padStart(4)} ${'new'.padStart(4)} ${'still'.padStart(5)} ${'drift'.padStart(5)}`,
+      ` ${pad('#', 3)} ${pad('status', 13)} ${'cells'.padStart(5)} ${'regr'.padStart(4)} ${'new'.padStart(4)} ${'still'.padStart(5)} ${'drift'.padStart(5)}  cause (category · account · site · family)`,
     );
     result.causes.forEach((c, i) => {
       lines.push(
-        ` ${pad(String(i + 1), 3)} ${pad(causeStatus(c), 13)} ${pad(c.label, 58)} ${String(c.cells.length).padStart(5)} ${String(c.counts.regressed).padStart(4)} ${String(c.counts.newFailure).padStart(4)} ${String(c.counts.stillFailing).padStart(5)} ${String(c.counts.drift).padStart(5)}`,
+        ` ${pad(String(i + 1), 3)} ${pad(causeStatus(c), 13)} ${String(c.cells.length).padStart(5)} ${String(c.counts.regressed).padStart(4)} ${String(c.counts.newFailure).padStart(4)} ${String(c.counts.stillFailing).padStart(5)} ${String(c.counts.drift).padStart(5)}  ${c.label}`,
       );
       lines.push(`     ${c.title}${c.drifts.length ? ` (expected → actual: ${c.drifts.slice(0, 3).join(', ')})` : ''}`);
       lines.push(`     Fix: ${c.remediation}`);

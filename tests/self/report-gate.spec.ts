@@ -51,7 +51,7 @@ test('a test still failing since the last run keeps the gate red (STILL FAILING)
   expect(r.ok).toBe(false);
   expect(r.rows.map((x) => [x.kind, x.test])).toEqual([['STILL FAILING', 'suite5.spec.ts › test 5']]);
   expect(r.table).toMatch(/^GATE RED: 1 cause, 1 cell \(1 still failing\) in 8 tests/);
-  expect(r.table).toMatch(/STILL FAILING\s+mcp-tool-error\s+1\s+0\s+0\s+1\s+0/);
+  expect(r.table).toMatch(/STILL FAILING\s+1\s+0\s+0\s+1\s+0 {2}mcp-tool-error$/m);
 });
 
 test('a test skipped last run and failing now turns the gate red (NEW FAILURE)', async () => {
@@ -74,7 +74,7 @@ test('gate is red when a test that passed last run fails now', async () => {
   expect(r.ok).toBe(false);
   expect(r.rows.map((x) => [x.kind, x.test, x.before, x.now])).toEqual([['REGRESSED', 'suite3.spec.ts › test 3', 'passed', 'failed']]);
   expect(r.table).toMatch(/^GATE RED: 1 cause, 1 cell \(1 regressed\) in 8 tests/);
-  expect(r.table).toMatch(/REGRESSED\s+mcp-tool-error\s+1\s+1\s+0\s+0\s+0/);
+  expect(r.table).toMatch(/REGRESSED\s+1\s+1\s+0\s+0\s+0 {2}mcp-tool-error$/m);
   expect(r.table).toContain('suite3.spec.ts › test 3');
 });
 
