@@ -424,7 +424,7 @@ async function main(): Promise<void> {
     const scan = step(
       'secret scan',
       'scripts/scan-secrets.ts',
-      written(['allure-results', 'allure-report', 'test-results', 'history', 'last-run.json', 'summary.json']),
+      written(['allure-results', 'allure-report', 'test-results', 'history', 'pictures', 'summary.md', 'last-run.json', 'summary.json']),
       childEnv,
     );
     const verdict =

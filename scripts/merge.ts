@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     }
     const gate = await runGate({ reportsDir: out });
     process.stdout.write(`${gate.table}\n`);
-    const scanRoots = ['allure-results', 'allure-report', 'playwright-report', 'history', 'last-run.json']
+    const scanRoots = ['allure-results', 'allure-report', 'playwright-report', 'history', 'pictures', 'summary.md', 'last-run.json']
       .map((p) => path.join(out, p))
       .filter((p) => existsSync(p))
       .map(rel);
