@@ -196,6 +196,12 @@ const ROWS: Row[] = [
     cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--shard', '4/3'],
   },
   {
+    input: 'npm run merge: a folder that is not a shard output',
+    names: /^merge: fixtures has neither allure-results\/ nor blob-report\/, so it is not a shard's output\. Fix:/m,
+    setup: () => undefined,
+    cmd: () => [process.execPath, '--import', 'tsx', 'scripts/merge.ts', 'fixtures'],
+  },
+  {
     input: 'CHROMIUM_PATH: no such file (said before any apt-get)',
     names: /CHROMIUM_PATH: "\/nonexistent\/chromium" does not exist\. Fix:/,
     setup: (s) => {
