@@ -4,7 +4,7 @@
  * to the request log (unless refused or unrecognised), so the log shows only what a client did.
  */
 import { z } from 'zod';
-import { clearFaults, currentFaults, FaultProfileSchema, setFaults } from './faults.ts';
+import { clearFaults, currentFaults, FaultProfileSchema, profileCatalog, setFaults } from './faults.ts';
 import type { Ctx, SimRouter } from './http.ts';
 import { clearLog, requestsSince, unrecognised } from './requestlog.ts';
 import { getStats, patchWorld, replaceWorld, resetState, revokeGrant, WorldError, world } from './state.ts';
@@ -70,6 +70,8 @@ export function registerAdmin(r: SimRouter): void {
   });
 
   r.route('GET', '/faults', (ctx) => ctx.json(200, { rules: currentFaults() }));
+  // the named profiles and the rule each stands for (README "Faults")
+  r.route('GET', '/faults/profiles', (ctx) => ctx.json(200, { profiles: profileCatalog() }));
   r.route('POST', '/faults', async (ctx) => {
     const profile = await ctx.parse(FaultProfileSchema, 'json');
     setFaults(profile.rules);

@@ -54,7 +54,7 @@ export interface Ctx {
   text(status: number, text: string, headers?: Record<string, string>): void;
   redirect(location: string, status?: number): void;
   /** annotate the request-log entry */
-  note(n: { clientId?: string; account?: string; grant?: string }): void;
+  note(n: { clientId?: string; account?: string; grant?: string; fault?: string }): void;
 }
 
 export type Handler = (ctx: Ctx) => void | Promise<void>;
@@ -234,6 +234,7 @@ export function makeCtx(req: IncomingMessage, res: ServerResponse, role: Role, b
       if (n.clientId !== undefined) entry.clientId = n.clientId;
       if (n.account !== undefined) entry.account = n.account;
       if (n.grant !== undefined) entry.grant = n.grant;
+      if (n.fault !== undefined) entry.fault = n.fault;
     },
   };
   return ctx;

@@ -160,10 +160,6 @@ async function main(): Promise<void> {
     https = `https://127.0.0.1:${port}`;
   }
 
-  const ready: Record<string, string> = { ...loopback, admin: `http://127.0.0.1:${adminPort}/__admin`, canary: CANARY };
-  if (https) ready.https = https;
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
-
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -179,6 +175,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  // the ready line comes last: a parent that stops the simulator as soon as it reads it finds the handlers installed
+  const ready: Record<string, string> = { ...loopback, admin: `http://127.0.0.1:${adminPort}/__admin`, canary: CANARY };
+  if (https) ready.https = https;
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -29,6 +29,8 @@ export interface LogEntry {
   grant?: string;
   /** the validation issue (path + message, never the value) when the request was rejected by a schema */
   error?: string;
+  /** the fault profiles (or `rule`) that fired on this request */
+  fault?: string;
   /** false for admin calls (kept out of the log unless unrecognised) */
   logged: boolean;
 }
@@ -87,8 +89,9 @@ export function logRequest(role: Role | 'admin', req: IncomingMessage, res: Serv
   res.on('finish', () => {
     entry.status = res.statusCode;
   });
+  // a connection closed before any answer (an injected reset or stall, a client that gave up) keeps status 0
   res.on('close', () => {
-    if (entry.status === 0) entry.status = res.statusCode;
+    if (entry.status === 0 && res.headersSent) entry.status = res.statusCode;
   });
   return entry;
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CANARY } from '../canary.ts';
+import { expiredByFault } from '../faults.ts';
 import type { AuthCode } from './codes.ts';
 import { count } from './counters.ts';
 import { grantById, grantOf } from './grants.ts';
@@ -36,6 +37,7 @@ interface AccessRecord {
   accountId: string;
   scopes: string[];
   grantId: string;
+  issuedAt: number;
   expiresAt: number;
   revoked: boolean;
   /** RFC 8707 resource the token was issued for (becomes the JWT `aud`) */
@@ -75,7 +77,7 @@ function b64url(o: unknown): string {
   return Buffer.from(JSON.stringify(o)).toString('base64url');
 }
 
-function mintAccessToken(rec: Omit<AccessRecord, 'revoked' | 'expiresAt'>): { token: string; expiresIn: number } {
+function mintAccessToken(rec: Omit<AccessRecord, 'revoked' | 'expiresAt' | 'issuedAt'>): { token: string; expiresIn: number } {
   const w = world();
   const ttl = w.settings.accessTokenTtlSeconds;
   const now = Date.now();
@@ -97,7 +99,7 @@ function mintAccessToken(rec: Omit<AccessRecord, 'revoked' | 'expiresAt'>): { to
   } else {
     token = secret('at', 32);
   }
-  accessTokens.set(token, { ...rec, expiresAt: now + ttl * 1000, revoked: false });
+  accessTokens.set(token, { ...rec, issuedAt: now, expiresAt: now + ttl * 1000, revoked: false });
   return { token, expiresIn: ttl };
 }
 
@@ -205,7 +207,8 @@ export function verifyAccessToken(
   if (a.revoked) return { ok: false, reason: 'revoked' };
   const g = grantById(a.grantId);
   if (!g || g.revoked) return { ok: false, reason: 'revoked' };
-  if (Date.now() >= a.expiresAt) return { ok: false, reason: 'expired' };
+  // the `token-expiry-early` fault profile ends a token before its expires_in (faults.ts)
+  if (Date.now() >= a.expiresAt || expiredByFault(a.issuedAt)) return { ok: false, reason: 'expired' };
   const user = findUser(a.email);
   if (user?.status !== 'active') return { ok: false, reason: 'revoked' };
   // sites that disappeared from the world or that the user left drop out of the token's reach
