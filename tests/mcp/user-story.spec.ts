@@ -13,62 +13,68 @@ import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import { knownFailure, profileFor } from '../../fixtures/mcp/expectations.ts';
-import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { configuredEndpoints, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { attachSupportTicket, restSideOfStory } from '../../fixtures/mcp/story.ts';
 
-test('console 3LO token: REST works and the MCP session initialises, tool calls are classified mcp-client-not-approved', async ({
-  mcp,
-  tokens,
-  rest,
-}) => {
-  const role = mcp.sweepAccount.role;
-  const token = await tokens.for(role);
-  const restSide = await restSideOfStory(rest, token, role, test.info());
-  expect(restSide.meStatus, 'REST GET /me with the console token').toBe(200);
-  expect(restSide.cloudId, 'the token must grant at least one site').toBeTruthy();
-  const cloudId = restSide.cloudId!;
+for (const endpoint of configuredEndpoints()) {
+  test.describe(endpoint, () => {
+    test('console 3LO token: REST works and the MCP session initialises, tool calls are classified mcp-client-not-approved', async ({
+      mcp,
+      tokens,
+      rest,
+    }) => {
+      const role = mcp.sweepAccount.role;
+      const token = await tokens.for(role);
+      const restSide = await restSideOfStory(rest, token, role, test.info());
+      expect(restSide.meStatus, 'REST GET /me with the console token').toBe(200);
+      expect(restSide.cloudId, 'the token must grant at least one site').toBeTruthy();
+      const cloudId = restSide.cloudId!;
 
-  const s = await mcp.session({ credentials: bearerCredentials(token, 'console-3lo', role) });
-  await labelMcp({ account: role, cloudId, authMode: 'console-3lo' });
-  expectToolOk(s.initialize);
-  expect(s.raw.sessionId, 'MCP session id assigned').toBeTruthy();
+      const s = await mcp.session({ endpoint, credentials: bearerCredentials(token, 'console-3lo', role) });
+      await labelMcp({ account: role, cloudId, authMode: 'console-3lo' });
+      expectToolOk(s.initialize);
+      expect(s.raw.sessionId, 'MCP session id assigned').toBeTruthy();
 
-  // the tool calls the app would make, under the names this endpoint lists
-  const listing = await s.operations();
-  const has = (n: string) => listing.operations.some((o) => o.name === n);
-  // the v2 generation renamed getVisibleJiraProjects (docs/reference/atlassian-mcp.md "The v2 generation")
-  const projects = has('listJiraProjects') || listing.meta.includes('discover') ? 'listJiraProjects' : 'getVisibleJiraProjects';
-  const calls: Array<[string, Record<string, unknown>]> = [
-    ['atlassianUserInfo', {}],
-    [projects, { cloudId }],
-    ['searchJiraIssuesUsingJql', { cloudId, jql: 'ORDER BY created DESC', maxResults: 1 }],
-    ['search', { query: 'harness' }],
-  ];
-  const recs = [];
-  for (const [tool, args] of calls) recs.push(await s.invoke(tool, args));
-  await attachSupportTicket(recs, test.info());
+      // the tool calls the app would make, under the names this endpoint lists
+      const listing = await s.operations();
+      const has = (n: string) => listing.operations.some((o) => o.name === n);
+      // the v2 generation renamed getVisibleJiraProjects (docs/reference/atlassian-mcp.md "The v2 generation")
+      const projects = has('listJiraProjects') || listing.meta.includes('discover') ? 'listJiraProjects' : 'getVisibleJiraProjects';
+      const calls: Array<[string, Record<string, unknown>]> = [
+        ['atlassianUserInfo', {}],
+        [projects, { cloudId }],
+        ['searchJiraIssuesUsingJql', { cloudId, jql: 'ORDER BY created DESC', maxResults: 1 }],
+        ['search', { query: 'harness' }],
+      ];
+      const recs = [];
+      for (const [tool, args] of calls) recs.push(await s.invoke(tool, args));
+      await attachSupportTicket(recs, test.info());
 
-  const profile = profileFor(mcp.expectations, { endpoint: mcp.endpoint, auth: 'console-3lo', account: role })?.profile;
-  const expected = (op: string) => knownFailure(profile, op) ?? 'ok';
-  const unexpected = recs.filter((r) => (r.category ?? 'ok') !== expected(r.operation));
-  const first = recs.find((r) => !r.ok);
-  if (!unexpected.length) {
-    if (first?.category) await labelOutcome(first.category);
-    if (first)
-      test.info().annotations.push({
-        type: 'known failure (tool expectations)',
-        description: `REST ok, MCP broken: ${first.category} — ${first.text}`,
-      });
-    return;
-  }
-  const fixed = unexpected.filter((r) => r.ok);
-  const code = unexpected.find((r) => !r.ok)?.category ?? (fixed.length ? 'known-failure-fixed' : 'unexpected');
-  throw new HarnessError(
-    code,
-    `REST works with the console 3LO token (GET /me → ${restSide.meStatus}) and the MCP session initialised (${s.raw.sessionId}), but:\n` +
-      unexpected
-        .map((r) => `  ${r.operation}: ${r.category ?? 'ok'} (expected ${expected(r.operation)}) ${JSON.stringify(r.text.slice(0, 160))}`)
-        .join('\n'),
-    { sessionId: s.raw.sessionId, cloudId },
-  );
-});
+      const profile = profileFor(mcp.expectations, { endpoint, auth: 'console-3lo', account: role })?.profile;
+      const expected = (op: string) => knownFailure(profile, op) ?? 'ok';
+      const unexpected = recs.filter((r) => (r.category ?? 'ok') !== expected(r.operation));
+      const first = recs.find((r) => !r.ok);
+      if (!unexpected.length) {
+        if (first?.category) await labelOutcome(first.category);
+        if (first)
+          test.info().annotations.push({
+            type: 'known failure (tool expectations)',
+            description: `REST ok, MCP broken: ${first.category} — ${first.text}`,
+          });
+        return;
+      }
+      const fixed = unexpected.filter((r) => r.ok);
+      const code = unexpected.find((r) => !r.ok)?.category ?? (fixed.length ? 'known-failure-fixed' : 'unexpected');
+      throw new HarnessError(
+        code,
+        `REST works with the console 3LO token (GET /me → ${restSide.meStatus}) and the MCP session initialised (${s.raw.sessionId}), but:\n` +
+          unexpected
+            .map(
+              (r) => `  ${r.operation}: ${r.category ?? 'ok'} (expected ${expected(r.operation)}) ${JSON.stringify(r.text.slice(0, 160))}`,
+            )
+            .join('\n'),
+        { sessionId: s.raw.sessionId, cloudId },
+      );
+    });
+  });
+}
