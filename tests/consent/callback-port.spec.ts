@@ -3,7 +3,10 @@
  * at a time: consents that share it take turns through a cross-process lock instead of failing "port is already in
  * use", and only a port taken by something that is not a consent of this harness blames another program.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import path from 'node:path';
 import { CallbackError, startCallbackCatcher } from '../../fixtures/consent/callback.ts';
 import { consentInBrowser } from '../../fixtures/consent/flow.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -80,4 +83,19 @@ test.describe('fixed callback port', () => {
       await holder.close();
     }
   });
+});
+
+test('the turn of a consent that was killed is free at once for the next run', async ({}, testInfo) => {
+  const port = await freePort();
+  const lockDir = testInfo.outputPath('ports');
+  // a holder that died: its lock folder is fresh (not yet stale) and names a pid that no longer exists
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const file = path.join(lockDir, `127.0.0.1-${port}`);
+  mkdirSync(`${file}.lock`, { recursive: true });
+  writeFileSync(`${file}.owner`, dead.stdout);
+  const started = Date.now();
+  const catcher = await startCallbackCatcher(`http://127.0.0.1:${port}/callback`, { lockDir, portWaitMs: 5000 });
+  expect(Date.now() - started).toBeLessThan(2000);
+  await catcher.close();
+  expect(existsSync(`${file}.lock`)).toBe(false);
 });

@@ -3,6 +3,7 @@
  * aside with one clear error, and an inter-process lock that serialises holders.
  */
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '../../fixtures/index.ts';
@@ -155,6 +156,19 @@ test.describe('token store', () => {
     const started = Date.now();
     expect(await store.withLock(key, async () => 'entered')).toBe('entered');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('a fresh lock whose holder was killed (its pid is gone) is free at once, not after the staleness', async ({}, testInfo) => {
+    const store = new TokenStore(scratchDir(testInfo, 'store'), { staleMs: 30_000 });
+    mkdirSync(store.dir, { recursive: true });
+    const file = store.fileFor(key);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    mkdirSync(`${file}.lock`);
+    writeFileSync(`${file}.owner`, dead.stdout);
+    const started = Date.now();
+    expect(await store.withLock(key, async () => 'entered')).toBe('entered');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(readdirSync(store.dir)).toEqual([]);
   });
 
   test('one record builder: a consent starts at zero refreshes, a refresh keeps the consent and counts up', () => {
