@@ -7,6 +7,7 @@
 import type { TestInfo } from '@playwright/test';
 import { CATEGORIES, HarnessError } from '../../fixtures/core/categories.ts';
 import { EVIDENCE_PREFIX } from '../../fixtures/core/evidence.ts';
+import { LABEL } from '../../fixtures/core/labels.ts';
 import { test as base, expect } from '../../fixtures/index.ts';
 import { restSuite } from '../../fixtures/rest/fixture.ts';
 import { consentTokens } from '../support/rest.ts';
@@ -77,8 +78,8 @@ test.describe('probe fixture', () => {
   test('a cell labels expected and outcome, attaches its evidence and annotates the outcome', async ({ probe }, testInfo) => {
     const outcome = await probe.scope({ role: 'member', scope: 'read:jira-work', site: ACME, expected: 'granted' });
     expect(outcome).toHaveOutcome('granted');
-    expect(label(testInfo, 'expected')).toEqual(['granted']);
-    expect(label(testInfo, 'outcome')).toEqual(['granted']);
+    expect(label(testInfo, LABEL.expected)).toEqual(['granted']);
+    expect(label(testInfo, LABEL.outcome)).toEqual(['granted']);
     const evidence = testInfo.attachments.filter((a) => a.name.startsWith(EVIDENCE_PREFIX)).map((a) => a.name);
     expect(evidence).toEqual([`${EVIDENCE_PREFIX}read:jira-work on acme: GET /ex/jira/{cloudId}/rest/api/3/project/search`]);
     expect(testInfo.annotations).toContainEqual({ type: 'outcome', description: expect.stringMatching(/^granted: HTTP 200/) });
@@ -87,8 +88,8 @@ test.describe('probe fixture', () => {
   test('the expected label is set even when the probe cannot run', async ({ probe }, testInfo) => {
     const err = await probe.scope({ role: 'nobody', scope: 'read:jira-work', site: ACME, expected: 'granted' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect(label(testInfo, 'expected')).toEqual(['granted']);
-    expect(label(testInfo, 'outcome')).toEqual([]);
+    expect(label(testInfo, LABEL.expected)).toEqual(['granted']);
+    expect(label(testInfo, LABEL.outcome)).toEqual([]);
   });
 });
 
@@ -111,8 +112,8 @@ blocked(
   async ({ probe }, testInfo) => {
     const err = await probe.scope({ role: 'member', scope: 'read:jira-work', site: ACME, expected: 'granted' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(HarnessError);
-    expect(label(testInfo, 'expected')).toEqual(['granted']);
-    expect(label(testInfo, 'outcome')).toEqual(['admin-must-authorize']);
+    expect(label(testInfo, LABEL.expected)).toEqual(['granted']);
+    expect(label(testInfo, LABEL.outcome)).toEqual(['admin-must-authorize']);
   },
 );
 
@@ -124,7 +125,7 @@ test('grant revoked after consent: the site-grant and accessible-sites checks ar
   await sim.admin.revokeGrant(WORLD.emails.member, WORLD.app.clientId);
   expect(await probe.siteGrant('member', 'acme')).toHaveOutcome('token-invalid');
   expect(await probe.accessibleSites('member')).toHaveOutcome('token-invalid');
-  expect(label(testInfo, 'outcome')).toEqual(['token-invalid', 'token-invalid']);
+  expect(label(testInfo, LABEL.outcome)).toEqual(['token-invalid', 'token-invalid']);
   expect(testInfo.attachments.map((a) => a.name)).toContain(`${EVIDENCE_PREFIX}GET /oauth/token/accessible-resources`);
 });
 
@@ -138,7 +139,7 @@ test.describe('categories the gateway does not spell out', () => {
     const outcome = await probe.siteGrant('admin', 'globex');
     expect(outcome).toHaveOutcome('product-not-installed');
     expect(outcome.reason).toContain('confluence is not installed on globex');
-    expect(label(testInfo, 'outcome')).toEqual(['product-not-installed']);
+    expect(label(testInfo, LABEL.outcome)).toEqual(['product-not-installed']);
     expect(testInfo.attachments.map((a) => a.name)).toContainEqual(expect.stringMatching(/is the product installed\?/));
     // acme still has Confluence: its grant check still passes
     expect(await probe.siteGrant('admin', 'acme')).toHaveOutcome('granted');
