@@ -5,7 +5,7 @@
  * main job's dry mode (`--dry-run`: everything validated, the plan printed, nothing started).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -19,6 +19,7 @@ const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 interface Step {
+  id?: string;
   name?: string;
   run?: string;
   uses?: string;
@@ -151,4 +152,36 @@ test('sharded: the matrix size is the N of --shard, artifacts match what the mer
   const download = w.jobs.merge!.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
   expect(download.with).toMatchObject({ pattern: `shard-*-of-${n}`, path: 'reports/' });
   expect(runLines(w).some((l) => l.includes(`npm run merge -- reports/shard-*-of-${n}`))).toBe(true);
+});
+
+test('gate: the affected-suites step picks api for the catalog, mcp for tool expectations, both for the rest', () => {
+  const w = load('gate.yml');
+  const step = w.jobs.simulator!.steps.find((s) => s.id === 'affected')!;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ci-affected-'));
+  try {
+    const cases: Array<[string[], string]> = [
+      [['fixtures/rest/scopes.json'], 'api'],
+      [['tests/expectations/sim-app.json', 'fixtures/rest/scopes.json'], 'api'],
+      [['tests/expectations/tools-sim.json'], 'mcp'],
+      [['simulator/src/mcp/index.ts'], 'api,mcp'],
+      [['tests/expectations/tools-sim.json', 'fixtures/rest/scopes.json'], 'mcp,api'],
+    ];
+    for (const [changed, suites] of cases) {
+      // a git that answers the step's diff with the changed files
+      writeFileSync(path.join(dir, 'git'), `#!/bin/sh\nprintf '%s\\n' ${changed.map((c) => `'${c}'`).join(' ')}\n`);
+      chmodSync(path.join(dir, 'git'), 0o755);
+      const output = path.join(dir, 'output');
+      writeFileSync(output, '');
+      const r = spawnSync('bash', ['-e', '-c', step.run!], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        env: { PATH: `${dir}:${process.env.PATH}`, GITHUB_OUTPUT: output, BASE_REF: 'main' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(output, 'utf8').trim(), changed.join(' ')).toBe(`suites=${suites}`);
+      expect(() => parseMainArgs(['--suites', suites])).not.toThrow();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
