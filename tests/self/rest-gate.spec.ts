@@ -96,7 +96,12 @@ test('the gate is green on the default world and red, naming every breakage with
     expect
       .soft(outcomeOf('admin gets granted for manage:jira-configuration on acme'), 'Jira permission downgraded')
       .toBe('permission-denied');
-    expect.soft(outcomeOf('siteadmin gets granted for read:jira-work on acme'), 'grant revoked').toBe('token-invalid');
+    expect
+      .soft(
+        outcomeOf('siteadmin gets granted for read:jira-work on acme'),
+        'grant revoked by an admin: the run must report token-invalid, not consent again (that would re-grant what the admin revoked)',
+      )
+      .toBe('token-invalid');
     expect.soft(outcomeOf('admin gets granted for read:priority:jira on acme'), '5xx').toBe('server-error');
     expect.soft(outcomeOf('admin gets granted for read:comment:confluence on acme'), '410').toBe('endpoint-gone');
     expect.soft(outcomeOf('admin gets granted for read:status:jira on acme'), 'rate limit').toBe('rate-limited');
