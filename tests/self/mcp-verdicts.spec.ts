@@ -7,8 +7,8 @@ import { expect as baseExpect } from '@playwright/test';
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { test } from '../../fixtures/index.ts';
 import { diffToolLists, endpointDivergences, nameSimilarity } from '../../fixtures/mcp/drift.ts';
-import { failureCategory, labelFailureOutcome } from '../../fixtures/mcp/fixture.ts';
 import { mcpMatchers } from '../../fixtures/mcp/matchers.ts';
+import { failureCategory, labelFailureOutcome } from '../../fixtures/mcp/outcome.ts';
 import type { McpCallRecord } from '../../fixtures/mcp/record.ts';
 import { parseEndpointList } from '../../fixtures/mcp/vocabulary.ts';
 
