@@ -161,14 +161,22 @@ test('a report step killed while holding the history lock: the next run recovers
     });
   });
   child.kill('SIGKILL');
+  // temp files of a picture and of the CI summary, as atomicWrite leaves them when killed between write and rename
+  writeFileSync(path.join(dir, 'pictures', '.trend.svg.tmp-1-2-abc'), '<svg');
+  writeFileSync(path.join(dir, '.summary.md.tmp-1-2-abc'), '### RED');
   await new Promise((r) => child.once('exit', r));
   expect(existsSync(`${h.dir}.lock`)).toBe(true);
 
   const r = await run((i) => i === 1 || i === 2);
   // the lock was taken over at once (not after the 15 s stale time), the temp file removed
   expect(r.durationMs - r.allureMs).toBeLessThan(LOCK_STALE_MS / 3);
-  expect(r.recovered).toEqual([expect.stringMatching(/^lock of process \d+/), expect.stringMatching(/^temp file \.trend\.jsonl\.tmp-/)]);
-  expect(readdirSync(h.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  expect(r.recovered).toEqual([
+    expect.stringMatching(/^lock of process \d+/),
+    expect.stringMatching(/^temp file \.trend\.jsonl\.tmp-/),
+    'temp file pictures/.trend.svg.tmp-1-2-abc',
+    'temp file .summary.md.tmp-1-2-abc',
+  ]);
+  for (const d of [h.dir, path.join(dir, 'pictures'), dir]) expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
   expect(existsSync(`${h.dir}.lock`)).toBe(false);
   // history intact: the old lines byte for byte, plus this run
   const trend = readFileSync(h.trend, 'utf8');
