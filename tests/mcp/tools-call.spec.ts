@@ -21,6 +21,10 @@ import { isMetaTool } from '../../fixtures/mcp/operations.ts';
 import { divergenceError, itemError, sweepError } from '../../fixtures/mcp/verdicts.ts';
 import { HEADLESS_AUTH_MODES, type HeadlessAuthMode, MCP_ENDPOINTS, type McpEndpoint } from '../../fixtures/mcp/vocabulary.ts';
 
+// one worker, in order: each operation is called once per endpoint and auth mode (the worker's shared sweep), and a
+// failing test does not stop the others
+test.describe.configure({ mode: 'default' });
+
 const config = loadConfig();
 const expectations = loadToolExpectations(config.target);
 
