@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './fixtures/core/browser.ts';
-import { ConfigError, ROOT, reportsDir, workersSetting } from './fixtures/core/config.ts';
+import { ConfigError, ROOT, reportsDir, rolesLeftOut, titleWordPattern, workersSetting } from './fixtures/core/config.ts';
 import type { TargetOptions } from './fixtures/core/fixture.ts';
 
 const reports = path.relative(ROOT, reportsDir()) || '.';
@@ -27,6 +27,11 @@ try {
 }
 // scripts/main.ts --shard adds a blob report per shard (HARNESS_BLOB_DIR), merged by scripts/merge.ts
 const blobDir = process.env.HARNESS_BLOB_DIR;
+// HARNESS_ACCOUNTS (scripts/main.ts --accounts): tests whose title names a role left out are left out, per project,
+// so the consent setup project consents only the selected accounts (a command-line --grep-invert does not reach a
+// dependency project)
+const leftOut = rolesLeftOut();
+const selection = leftOut.length ? { grepInvert: new RegExp(titleWordPattern(leftOut)) } : {};
 
 export default defineConfig<TargetOptions>({
   testDir: './tests',
@@ -52,10 +57,10 @@ export default defineConfig<TargetOptions>({
     launchOptions: chromiumLaunchOptions(),
   },
   projects: [
-    { name: 'consent', testMatch: /consent\/.*\.setup\.ts$/ },
+    { name: 'consent', testMatch: /consent\/.*\.setup\.ts$/, ...selection },
     { name: 'consent-outcomes', testMatch: /consent\/.*\.spec\.ts$/ },
-    { name: 'api', testMatch: /api\/.*\.spec\.ts$/, dependencies: ['consent'] },
-    { name: 'mcp', testMatch: /mcp\/.*\.spec\.ts$/, dependencies: ['consent'] },
+    { name: 'api', testMatch: /api\/.*\.spec\.ts$/, dependencies: ['consent'], ...selection },
+    { name: 'mcp', testMatch: /mcp\/.*\.spec\.ts$/, dependencies: ['consent'], ...selection },
     { name: 'sim', testMatch: /sim\/.*\.spec\.ts$/ },
     // self-tests break worlds through the admin API: `target` is the worker's private simulator
     { name: 'self', testMatch: /self\/.*\.spec\.ts$/, use: { simulator: 'private' } },
