@@ -108,9 +108,18 @@ function isFailingRecord(r: EvidenceRecord): boolean {
   return (r.status ?? 0) >= 400;
 }
 
-function siteUrlOf(r: EvidenceRecord, sites: ReadonlyMap<string, string>): string | undefined {
-  if (r.site) return /^https?:\/\//.test(r.site) ? r.site : `https://${r.site}`;
-  if (r.cloudId && sites.has(r.cloudId)) return sites.get(r.cloudId);
+/** A site URL, or a host name (`acme.atlassian.net`) made one; a bare site key (`acme`) is not a URL. */
+function asSiteUrl(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  if (/^https?:\/\//.test(v)) return v;
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) ? `https://${v}` : undefined;
+}
+
+function siteUrlOf(r: Pick<EvidenceRecord, 'site' | 'cloudId' | 'url'>, sites: ReadonlyMap<string, string>): string | undefined {
+  const fromSite = asSiteUrl(r.site);
+  if (fromSite) return fromSite;
+  const mapped = asSiteUrl(r.cloudId ? sites.get(r.cloudId) : undefined);
+  if (mapped) return mapped;
   if (r.url && /\.atlassian\.net/.test(r.url)) return new URL(r.url).origin;
   return undefined;
 }
@@ -208,12 +217,17 @@ export function selectCalls(
     if (failing.length) for (const r of failing) calls.push({ ...callFrom(t, r, ctx), cause: causeOf.get(t.historyId) });
     else {
       const c = info(t.outcome);
+      const param = t.parameters.cloudId !== '-' ? t.parameters.cloudId : undefined;
+      const cloudId = t.labels.cloudId?.[0] ?? param;
       calls.push({
         test: t.fullName,
         testStatus: t.status,
         cause: causeOf.get(t.historyId),
         category: t.outcome,
         categoryTitle: c?.title,
+        cloudId,
+        cloudIdSource: cloudId ? 'test label' : undefined,
+        siteUrl: siteUrlOf({ cloudId }, ctx.sites),
         toolOrEndpoint: '(no call evidence recorded)',
         timestamp: t.start ? new Date(t.start).toISOString() : undefined,
         remediation: c?.remediation,

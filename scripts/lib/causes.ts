@@ -114,7 +114,8 @@ export function siteMap(tests: readonly TestSummary[], evidence = new Map<TestSu
   for (const t of tests) {
     const records = evidence.get(t) ?? readEvidence(t);
     for (const r of records) {
-      if (r.cloudId && r.site) map.set(r.cloudId, normaliseSite(r.site));
+      // a site key (`acme`) is not a URL; the accessible-resources answers below give the URL
+      if (r.cloudId && r.site && (r.site.includes('.') || /^https?:/.test(r.site))) map.set(r.cloudId, normaliseSite(r.site));
       const text = (r.responseText ?? '').replace(/\\"/g, '"');
       for (const m of text.matchAll(RESOURCE_ID_URL)) if (!map.has(m[1]!)) map.set(m[1]!, m[2]!);
     }
