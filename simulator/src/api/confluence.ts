@@ -9,7 +9,7 @@ import { CqlError, searchPages } from '../query/cql.ts';
 import type { BodyFormat } from '../render/adf.ts';
 import { ConfluenceRender, CREATED, type ConfPage as Page } from '../render/confluence.ts';
 import { userAvatar } from '../render/user.ts';
-import { updateWorld } from '../state/world.ts';
+import { createPage } from '../write/confluence.ts';
 import { fieldErrors, readJson, validate, validateQuery } from './body.ts';
 import { invalidBody, notFound } from './errors.ts';
 import { type ProductCall, productEndpoint } from './gate.ts';
@@ -20,28 +20,13 @@ const render = (call: ProductCall) => new ConfluenceRender(call.ctx.bases.api, c
 const bodyFormat = (f: 'storage' | 'atlas_doc_format' | undefined): BodyFormat =>
   f === 'storage' ? 'storage' : f === 'atlas_doc_format' ? 'adf' : 'none';
 
-/** Store a new page (both create endpoints, v2 and v1, end here); 404 when the site has no product data. */
+/** Store a new page (both create endpoints, v2 and v1, and the MCP tool end in write/confluence.ts); 404 without product data. */
 function addPage(call: ProductCall, fields: Pick<Page, 'spaceId' | 'title' | 'body' | 'parentId'>): Page {
-  const cloudId = call.site.cloudId;
-  let page: Page | undefined;
-  updateWorld((w) => {
-    const d = w.data[cloudId];
-    if (!d) return;
-    page = {
-      ...fields,
-      id: nextId(d.confluence.pages.map((p) => p.id)),
-      authorAccountId: call.principal.user.accountId,
-      version: 1,
-      footerComments: [],
-      inlineComments: [],
-      attachments: [],
-      properties: [],
-    };
-    d.confluence.pages.push(page);
-  });
-  if (!page) throw notFound('No product data for this site');
-  return page;
+  return createPage(call.site.cloudId, { ...fields, authorAccountId: call.principal.user.accountId }, () =>
+    notFound('No product data for this site'),
+  );
 }
+
 const wiki = (call: ProductCall) => render(call).wiki;
 /** `_links.base` is the site's own wiki URL in real responses. */
 const siteWiki = (call: ProductCall) => render(call).siteWiki;
@@ -94,10 +79,6 @@ function findPage(call: ProductCall, id: string): Page {
   return p;
 }
 
-function nextId(ids: string[]): string {
-  return String(Math.max(100000, ...ids.map(Number).filter(Number.isFinite)) + 1);
-}
-
 export function registerConfluence(router: Router): void {
   registerV2(router);
   registerV1(router);
@@ -133,6 +114,16 @@ function registerV2(router: Router): void {
   productEndpoint(router, 'confPage', (call) => {
     const q = validateQuery(call.ctx, z.object({ 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() }), v2Invalid);
     call.ctx.json(200, render(call).page(findPage(call, call.ctx.params['id'] ?? ''), bodyFormat(q['body-format'])));
+  });
+
+  // GET /pages/{id}/footer-comments: one page's footer comments (404 for an unknown page)
+  productEndpoint(router, 'confPageFooterComments', (call) => {
+    const q = validateQuery(call.ctx, V2Paging.extend({ 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() }), v2Invalid);
+    const p = findPage(call, call.ctx.params['id'] ?? '');
+    const r = render(call);
+    const format = bodyFormat(q['body-format']);
+    const comments = p.footerComments.map((c) => r.comment(p, c, 'footer', format));
+    call.ctx.json(200, v2Page(call, `pages/${p.id}/footer-comments`, comments, q));
   });
 
   // §6 read:space:confluence probe

@@ -12,6 +12,7 @@ import { JqlError, searchIssues } from '../query/jql.ts';
 import { adfToText } from '../render/adf.ts';
 import { type JiraIssue, JiraRender } from '../render/jira.ts';
 import { updateWorld, world } from '../state/world.ts';
+import { addComment, createIssue } from '../write/jira.ts';
 import { fieldErrors, readJson, validate, validateQuery } from './body.ts';
 import { invalidBody, notFound } from './errors.ts';
 import { type ProductCall, productEndpoint } from './gate.ts';
@@ -35,6 +36,25 @@ const Paging = z.object({
 function page<T>(items: T[], startAt: number, maxResults: number) {
   const values = items.slice(startAt, startAt + maxResults);
   return { startAt, maxResults, total: items.length, isLast: startAt + values.length >= items.length, values };
+}
+
+const PRIORITIES = [
+  { name: 'Highest', color: '#d04437' },
+  { name: 'High', color: '#f15C75' },
+  { name: 'Medium', color: '#f79232' },
+  { name: 'Low', color: '#707070' },
+  { name: 'Lowest', color: '#999999' },
+] as const;
+
+function priority(root: string, p: (typeof PRIORITIES)[number], i: number) {
+  return {
+    self: `${root}/rest/api/3/priority/${i + 1}`,
+    statusColor: p.color,
+    description: `${p.name} priority`,
+    iconUrl: `${root}/images/icons/priorities/${p.name.toLowerCase()}.svg`,
+    name: p.name,
+    id: String(i + 1),
+  };
 }
 
 const ISSUE_NOT_FOUND = 'Issue does not exist or you do not have permission to see it.';
@@ -113,6 +133,42 @@ export function registerJira(router: Router): void {
     });
   });
 
+  // GET /user/search: users of the site whose name or email matches `query`, or the one `accountId`
+  productEndpoint(router, 'jiraUserSearch', (call) => {
+    const q = validateQuery(call.ctx, Paging.extend({ query: z.string().optional(), accountId: z.string().optional() }), jiraInvalid());
+    if (q.query === undefined && q.accountId === undefined) throw invalidBody("The query parameter 'query' or 'accountId' is required.");
+    const s = shapes(call);
+    const needle = q.query?.toLowerCase();
+    const hits = Object.entries(world().users).filter(
+      ([email, u]) =>
+        u.sites[call.site.cloudId] !== undefined &&
+        (q.accountId === undefined || u.accountId === q.accountId) &&
+        (needle === undefined || u.name.toLowerCase().includes(needle) || email.toLowerCase().startsWith(needle)),
+    );
+    call.ctx.json(
+      200,
+      hits.slice(q.startAt, q.startAt + q.maxResults).map(([, u]) => s.user(u.accountId)),
+    );
+  });
+
+  // GET /serverInfo: the site's Jira Cloud build (anonymous on the site itself; via the gateway it needs a scope)
+  productEndpoint(router, 'jiraServerInfo', (call) => {
+    call.ctx.json(200, {
+      baseUrl: call.site.site.url,
+      displayUrl: call.site.site.url,
+      version: '1001.0.0-SNAPSHOT',
+      versionNumbers: [1001, 0, 0],
+      deploymentType: 'Cloud',
+      buildNumber: 100300,
+      buildDate: '2025-01-06T00:00:00.000+0000',
+      serverTime: new Date().toISOString().replace('Z', '+0000'),
+      scmInfo: 'sim0000000000000000000000000000000000000',
+      serverTitle: 'Jira',
+      defaultLocale: { locale: 'en_US' },
+      serverTimeZone: 'Etc/UTC',
+    });
+  });
+
   // §6 read:jira-work probe
   productEndpoint(router, 'jiraProjectSearch', (call) => {
     const q = validateQuery(call.ctx, Paging.extend({ query: z.string().optional() }), jiraInvalid());
@@ -134,19 +190,27 @@ export function registerJira(router: Router): void {
 
   productEndpoint(router, 'jiraPriority', (call) => {
     const root = shapes(call).root;
-    const names = ['Highest', 'High', 'Medium', 'Low', 'Lowest'];
-    const colors = ['#d04437', '#f15C75', '#f79232', '#707070', '#999999'];
     call.ctx.json(
       200,
-      names.map((name, i) => ({
-        self: `${root}/rest/api/3/priority/${i + 1}`,
-        statusColor: colors[i],
-        description: `${name} priority`,
-        iconUrl: `${root}/images/icons/priorities/${name.toLowerCase()}.svg`,
-        name,
-        id: String(i + 1),
-      })),
+      PRIORITIES.map((p, i) => priority(root, p, i)),
     );
+  });
+
+  // GET /priority/search: the same priorities as a page (PagePriority), filterable by id and name
+  productEndpoint(router, 'jiraPrioritySearch', (call) => {
+    const q = validateQuery(call.ctx, Paging.extend({ id: z.string().optional(), priorityName: z.string().optional() }), jiraInvalid());
+    const root = shapes(call).root;
+    const all = PRIORITIES.map((p, i) => ({ ...priority(root, p, i), isDefault: p.name === 'Medium' }))
+      .filter((p) => q.id === undefined || q.id.split(',').includes(p.id))
+      .filter((p) => q.priorityName === undefined || p.name.toLowerCase().includes(q.priorityName.toLowerCase()));
+    const body = page(all, q.startAt, q.maxResults);
+    call.ctx.json(200, {
+      self: `${root}/rest/api/3/priority/search?startAt=${q.startAt}&maxResults=${q.maxResults}`,
+      ...(body.isLast
+        ? {}
+        : { nextPage: `${root}/rest/api/3/priority/search?startAt=${q.startAt + q.maxResults}&maxResults=${q.maxResults}` }),
+      ...body,
+    });
   });
 
   productEndpoint(router, 'jiraStatus', (call) => {
@@ -217,6 +281,41 @@ export function registerJira(router: Router): void {
     const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
     const fields = call.ctx.query.get('fields');
     call.ctx.json(200, shapes(call).issue(i, fields ? fields.split(',').map((f) => f.trim()) : undefined));
+  });
+
+  // GET /issue/{key}/transitions: the project workflow's transitions (`transitionId` narrows to one)
+  productEndpoint(router, 'jiraIssueTransitions', (call) => {
+    const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
+    const q = validateQuery(call.ctx, z.object({ transitionId: z.string().optional(), expand: z.string().optional() }), jiraInvalid());
+    const p = call.site.data.jira.projects.find((x) => x.key === i.projectKey);
+    const s = shapes(call);
+    const ts = (p?.transitions ?? []).filter((t) => q.transitionId === undefined || t.id === q.transitionId);
+    call.ctx.json(200, { expand: 'transitions', transitions: ts.map((t) => s.transition(t)) });
+  });
+
+  // GET /issue/{key}/comment: PageOfComments, oldest first (`orderBy=-created` reverses)
+  productEndpoint(router, 'jiraIssueComments', (call) => {
+    const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
+    const q = validateQuery(
+      call.ctx,
+      Paging.extend({ maxResults: z.coerce.number().int().positive().max(5000).default(5000), orderBy: z.string().optional() }),
+      jiraInvalid(),
+    );
+    const s = shapes(call);
+    const all = i.comments.map((c) => s.comment(c, i.id));
+    if (q.orderBy === '-created') all.reverse();
+    call.ctx.json(200, {
+      startAt: q.startAt,
+      maxResults: q.maxResults,
+      total: all.length,
+      comments: all.slice(q.startAt, q.startAt + q.maxResults),
+    });
+  });
+
+  // GET /issueLinkType: every link type of the site
+  productEndpoint(router, 'jiraIssueLinkTypes', (call) => {
+    const s = shapes(call);
+    call.ctx.json(200, { issueLinkTypes: call.site.data.jira.issueLinkTypes.map((t) => s.issueLinkType(t.name)) });
   });
 
   // §6 read:project:jira: "only GET needing it alone"
@@ -352,16 +451,6 @@ const EditIssueBody = z
 const AdfDoc = z.looseObject({ type: z.literal('doc'), version: z.literal(1), content: z.array(z.unknown()).min(1) });
 const CommentBody = z.looseObject({ body: AdfDoc });
 
-function nextIssueNumber(issues: JiraIssue[], projectKey: string): number {
-  let max = 0;
-  for (const i of issues) if (i.projectKey === projectKey) max = Math.max(max, Number(i.key.split('-')[1] ?? 0));
-  return max + 1;
-}
-
-function nextId(ids: string[]): string {
-  return String(Math.max(10000, ...ids.map((x) => Number(x)).filter(Number.isFinite)) + 1);
-}
-
 function requireObject(input: unknown): void {
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalidBody('Invalid request payload. Refer to the REST API documentation and try again.');
@@ -380,13 +469,9 @@ function registerJiraWrites(router: Router): void {
     const typeName = f.issuetype.name ?? project.issueTypes.find((t) => t.id === f.issuetype.id)?.name;
     if (!typeName || (project.issueTypes.length > 0 && !project.issueTypes.some((t) => t.name === typeName)))
       throw invalidBody('', { issuetype: 'The issue type selected is invalid.' });
-    const cloudId = call.site.cloudId;
-    let created: JiraIssue | undefined;
-    updateWorld((w) => {
-      const d = siteData(w, cloudId);
-      created = {
-        id: nextId(d.jira.issues.map((i) => i.id)),
-        key: `${project.key}-${nextIssueNumber(d.jira.issues, project.key)}`,
+    const i = createIssue(
+      call.site.cloudId,
+      {
         projectKey: project.key,
         summary: f.summary,
         description: f.description === undefined ? '' : typeof f.description === 'string' ? f.description : adfToText(f.description),
@@ -394,14 +479,9 @@ function registerJiraWrites(router: Router): void {
         status: 'To Do',
         assigneeAccountId: null,
         reporterAccountId: call.principal.user.accountId,
-        comments: [],
-        worklogs: [],
-        links: [],
-        remoteLinks: [],
-      };
-      d.jira.issues.push(created);
-    });
-    const i = created!;
+      },
+      () => notFound('No product data for this site'),
+    );
     call.ctx.json(201, { id: i.id, key: i.key, self: `${shapes(call).root}/rest/api/3/issue/${i.id}` });
   });
 
@@ -432,21 +512,8 @@ function registerJiraWrites(router: Router): void {
     const b = validate(CommentBody, input, () => invalidBody('', { comment: 'Comment body can not be empty!' }));
     const text = adfToText(b.body);
     if (text.trim() === '') throw invalidBody('', { comment: 'Comment body can not be empty!' });
-    const cloudId = call.site.cloudId;
-    let made: JiraIssue['comments'][number] | undefined;
-    updateWorld((w) => {
-      const d = siteData(w, cloudId);
-      const i = d.jira.issues.find((x) => x.id === issue.id);
-      if (!i) return;
-      made = {
-        id: nextId(d.jira.issues.flatMap((x) => x.comments.map((c) => c.id))),
-        authorAccountId: call.principal.user.accountId,
-        body: text,
-        created: new Date().toISOString().replace('Z', '+0000'),
-      };
-      i.comments.push(made);
-    });
-    call.ctx.json(201, shapes(call).comment(made!, issue.id));
+    const made = addComment(call.site.cloudId, issue.id, call.principal.user.accountId, text, () => notFound(ISSUE_NOT_FOUND));
+    call.ctx.json(201, shapes(call).comment(made, issue.id));
   });
 }
 

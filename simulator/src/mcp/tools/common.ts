@@ -8,6 +8,7 @@ import type { Bases } from '../../http.ts';
 import { adf, bodyText, stripTags } from '../../render/adf.ts';
 import { world } from '../../state.ts';
 import type { World } from '../../world.ts';
+import { nextId } from '../../write/ids.ts';
 import type { Principal } from '../principal.ts';
 import type { OperationKind, PermissionGroup } from '../settings.ts';
 import { ToolError } from '../texts.ts';
@@ -132,15 +133,8 @@ export function siteData(cloudId: string): World['data'][string] {
   );
 }
 
-/** next numeric id after the largest numeric one (world ids are strings) */
-export function nextId(ids: Iterable<string | number>, floor = 10000): string {
-  let max = floor;
-  for (const id of ids) {
-    const n = Number(id);
-    if (Number.isFinite(n) && n > max) max = n;
-  }
-  return String(max + 1);
-}
+/** next numeric id after the largest numeric one (write/ids.ts, shared with the REST gateway) */
+export { nextId };
 
 export function userRef(accountId: string | null): Record<string, unknown> | null {
   if (!accountId) return null;

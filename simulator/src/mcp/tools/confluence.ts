@@ -8,6 +8,7 @@ import { type BodyFormat, toStorage as storageOf } from '../../render/adf.ts';
 import { type CommentKind, ConfluenceRender } from '../../render/confluence.ts';
 import { updateWorld } from '../../state.ts';
 import type { World } from '../../world.ts';
+import { createPage } from '../../write/confluence.ts';
 import { ToolError } from '../texts.ts';
 import {
   bodyText,
@@ -340,22 +341,11 @@ export const CONFLUENCE_TOOLS: ToolSpec[] = [
       // Confluence refuses a second page with the same title in one space
       if (conf.pages.some((p) => p.spaceId === space.id && p.title === title))
         throw new ToolError(`A page with this title already exists: A page already exists with the same TITLE in this space`);
-      const page: Page = {
-        id: nextId(conf.pages.map((p) => p.id)),
-        spaceId: space.id,
-        title,
-        body: toStorage(a.body),
-        parentId: a.parentId ?? null,
-        authorAccountId: env.principal.accountId,
-        version: 1,
-        footerComments: [],
-        inlineComments: [],
-        attachments: [],
-        properties: [],
-      };
-      mutateConf(cloudId, (c) => {
-        c.pages.push(page);
-      });
+      const page = createPage(
+        cloudId,
+        { spaceId: space.id, title, body: toStorage(a.body), parentId: a.parentId ?? null, authorAccountId: env.principal.accountId },
+        () => new ToolError('This site has no Confluence data.'),
+      );
       return view.page(page, formatOf(a.contentFormat));
     },
   }),

@@ -8,6 +8,7 @@ import { JqlError, searchIssues } from '../../query/jql.ts';
 import { durationSeconds, JiraRender } from '../../render/jira.ts';
 import { updateWorld, world } from '../../state.ts';
 import type { World } from '../../world.ts';
+import { addComment, createIssue } from '../../write/jira.ts';
 import { ToolError } from '../texts.ts';
 import {
   bodyText,
@@ -339,18 +340,9 @@ export const JIRA_TOOLS: ToolSpec[] = [
       }
       const transition = a.transition ? p.transitions.find((t) => t.id === a.transition!.id) : undefined;
       if (a.transition && !transition) throw new ToolError(`Transition id '${a.transition.id}' is not valid for this issue.`);
-      let created: Issue | undefined;
-      mutateJira(cloudId, (j) => {
-        const id = nextId(j.issues.map((i) => i.id));
-        const n = Number(
-          nextId(
-            j.issues.filter((i) => i.projectKey === p.key).map((i) => i.key.split('-')[1] ?? '0'),
-            0,
-          ),
-        );
-        created = {
-          id,
-          key: `${p.key}-${n}`,
+      const issue = createIssue(
+        cloudId,
+        {
           projectKey: p.key,
           summary: a.summary,
           description: a.description ? bodyText(a.description) : '',
@@ -358,14 +350,9 @@ export const JIRA_TOOLS: ToolSpec[] = [
           status: transition?.to ?? 'To Do',
           assigneeAccountId: a.assignee_account_id ?? null,
           reporterAccountId: env.principal.accountId,
-          comments: [],
-          worklogs: [],
-          links: [],
-          remoteLinks: [],
-        };
-        j.issues.push(created);
-      });
-      const issue = created!;
+        },
+        () => new ToolError('This site has no Jira data.'),
+      );
       return { id: issue.id, key: issue.key, self: issueRef(env, cloudId, issue.id) };
     },
   }),
@@ -440,15 +427,13 @@ export const JIRA_TOOLS: ToolSpec[] = [
     run(a, env) {
       const { cloudId, jira } = jiraOf(env, a.cloudId, true);
       const issue = findIssue(jira, a.issueIdOrKey);
-      const comment = {
-        id: nextId(jira.issues.flatMap((i) => i.comments.map((c) => c.id))),
-        authorAccountId: env.principal.accountId,
-        body: bodyText(a.commentBody),
-        created: new Date().toISOString(),
-      };
-      mutateJira(cloudId, (j) => {
-        j.issues.find((x) => x.id === issue.id)!.comments.push(comment);
-      });
+      const comment = addComment(
+        cloudId,
+        issue.id,
+        env.principal.accountId,
+        bodyText(a.commentBody),
+        () => new ToolError('This site has no Jira data.'),
+      );
       return render(env, cloudId).comment(comment, issue.id);
     },
   }),
