@@ -48,8 +48,8 @@ const fill = (line: string) =>
     .replace(/\$\{\{\s*(steps|needs)\.[\w.-]+\.outputs\.suites\s*\}\}/g, 'api,mcp')
     .replace(/\$\{\{[^}]*\}\}/g, 'x');
 
-test('there are the three workflows: nightly, gate and sharded', () => {
-  expect(FILES.sort()).toEqual(['gate.yml', 'nightly.yml', 'sharded.yml']);
+test('the three workflows are there: nightly, gate and sharded', () => {
+  expect(FILES).toEqual(expect.arrayContaining(['gate.yml', 'nightly.yml', 'sharded.yml']));
 });
 
 test('actionlint finds nothing in any workflow, and does find a planted mistake', async () => {
