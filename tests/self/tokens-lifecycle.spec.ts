@@ -109,6 +109,23 @@ test.describe('token lifecycle', () => {
     expect(err.message).toContain('offline_access');
   });
 
+  test('a grant revoked on the running server is not consented again: the stored token goes out and is refused', async ({
+    sim,
+    config,
+    browser,
+  }, testInfo) => {
+    const authDir = scratchDir(testInfo, 'auth');
+    const on = () => targetTokens({ config, target: simTarget(sim), authDir, launch: async () => browser });
+    await on().provider.for('member');
+    await sim.admin.revokeGrant(config.accounts.find((a) => a.role === 'member')!.email, config.app.clientId);
+    const next = on(); // a later worker or run on the same server
+    const token = await next.provider.for('member');
+    expect(next.provider.stats()).toMatchObject({ consents: 0, fromStore: 1 });
+    const res = await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401); // the suites report token-invalid; a consent would have re-granted what the admin revoked
+    expect((await sim.admin.stats()).consents).toBe(1);
+  });
+
   test('runs on simulators with different ports share one store record; a grant the new simulator never issued costs one consent', async ({
     sim,
     config,
@@ -126,14 +143,14 @@ test.describe('token lifecycle', () => {
     await again.provider.for('member');
     expect(again.provider.stats()).toMatchObject({ consents: 0, fromStore: 1 });
 
-    // a new simulator process on another port: same key, the check finds the grant unknown, one consent replaces it
+    // a new simulator process on another port: same key, the record names the old issuer, one consent replaces it
     const other = await startSimulator();
     try {
       expect(other.urls.auth).not.toBe(sim.urls.auth);
       const next = on(other);
       const token = await next.provider.for('member');
       const s = next.provider.stats();
-      expect(s.events.map((e) => e.type)).toContain('stored-grant-gone');
+      expect(s.events.map((e) => e.type)).toContain('stored-by-another-server');
       expect(s.consents).toBe(1);
       const res = await fetch(`${other.urls.api}/oauth/token/accessible-resources`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
