@@ -15,6 +15,8 @@
  *    missing on Confluence): the product of the scope (`read:jira-work` → jira), of the MCP tool (`getJiraIssue` → jira)
  *    or of the REST path. Account- or site-wide causes (consent, tokens, sites, MCP authentication) have no family, or
  *    the MCP auth mode when it is known.
+ * Causes of the whole account (a rejected login, an invalid token, an auth mode switched off) leave the site out, so a
+ * revoked token is one row per account, not one per site; a configuration error is one row for the run.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -73,7 +75,38 @@ const PER_ENDPOINT = new Set([
   'mcp-schema-mismatch',
   'mcp-rate-limited',
   'scope-filtered',
+  'mcp-scope-insufficient',
+  'mcp-search-denied',
+  'mcp-tool-renamed',
+  'mcp-endpoint-divergence',
+  'known-failure-fixed',
+  'no-test-data',
 ]);
+
+/** Codes whose cause is the whole account (its login, token or auth mode), whatever site the failing cell probed. */
+const ACCOUNT_WIDE = new Set([
+  'developer-mode',
+  'scopes-not-added',
+  'access-denied',
+  'domain-blocked',
+  'needs-human',
+  'login-failed',
+  'invalid-client',
+  'unexpected-screen',
+  'token-exchange-failed',
+  'refresh-invalid-grant',
+  'no-refresh-token',
+  'token-invalid',
+  'mcp-client-not-approved',
+  'mcp-connection-settings',
+  'api-token-disabled',
+  'ip-blocked',
+  'mcp-auth-failed',
+  'mcp-discovery',
+  'mcp-session-lost',
+]);
+/** Codes whose cause is the run's configuration: one cause whatever the account. */
+const RUN_WIDE = new Set(['config-invalid']);
 
 export function readEvidence(t: TestSummary): EvidenceRecord[] {
   const out: EvidenceRecord[] = [];
@@ -212,7 +245,8 @@ export function causeKeyOf(t: TestSummary, ctx: CauseContext): CauseKey {
       rec?.operation ? familyOfOperation(rec.operation) : undefined,
     );
   } else if (categoryInfoOf(category)?.surface === 'mcp' && t.labels.authMode?.[0]) family = `auth ${t.labels.authMode[0]}`;
-  return { category, account, site, family };
+  if (RUN_WIDE.has(category)) return { category };
+  return { category, account, site: ACCOUNT_WIDE.has(category) ? undefined : site, family };
 }
 
 export function causeLabel(k: CauseKey): string {

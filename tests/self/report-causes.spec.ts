@@ -38,7 +38,7 @@ test('the product family of a scope and of a tool', () => {
   ]);
 });
 
-test('a consent cause is per account and site; a scope cause adds the product; MCP auth causes add the auth mode', () => {
+test('a consent cause is per account and site; a scope cause adds the product; an MCP tool cause its site and product', () => {
   const tests = load([
     {
       name: 'member gets granted for read:jira-work on globex',
@@ -67,7 +67,7 @@ test('a consent cause is per account and site; a scope cause adds the product; M
     {
       name: 'getJiraIssue as member',
       status: 'failed',
-      outcome: 'mcp-client-not-approved',
+      outcome: 'mcp-tool-error',
       labels: { tool: 'getJiraIssue', account: 'member', authMode: 'console-3lo', cloudId: 'c-acme' },
     },
     // the cloudId label resolves to a site through the run's own accessible-resources evidence
@@ -94,7 +94,7 @@ test('a consent cause is per account and site; a scope cause adds the product; M
   expect(causes.map((c) => [c.label, c.cells.length])).toEqual([
     ['admin-must-authorize · member · globex', 2],
     ['login-failed · member', 1],
-    ['mcp-client-not-approved · member · acme · auth console-3lo', 1],
+    ['mcp-tool-error · member · acme · jira', 1],
     ['scope-missing · admin · acme · confluence', 1],
     ['scope-missing · admin · acme · jira', 1],
   ]);
@@ -113,4 +113,35 @@ test('titles keep what distinguishes them: the common prefix goes, long names lo
   const one = shortenTitles(['mcp/tools-call.spec.ts › sweep › getConfluencePageDescendants as member with a very long tail on acme'], 40);
   expect(one.short[0]).toBe('… member with a very long tail on acme');
   expect(one.short[0]!.length).toBeLessThanOrEqual(40);
+});
+
+test('an account-wide cause (invalid token, auth mode off) is one row per account whatever the site; config errors one row', () => {
+  const tests = load([
+    ...['acme', 'globex'].flatMap((site) =>
+      ['read:jira-work', 'read:page:confluence'].map(
+        (scope): SyntheticTest => ({
+          name: `admin gets granted for ${scope} on ${site}`,
+          status: 'failed',
+          outcome: 'token-invalid',
+          parameters: { account: 'admin', site, scope },
+        }),
+      ),
+    ),
+    ...['oauth-mcp', 'api-token'].map(
+      (authMode): SyntheticTest => ({
+        name: `getJiraIssue as member (${authMode})`,
+        status: 'failed',
+        outcome: 'api-token-disabled',
+        labels: { tool: 'getJiraIssue', account: 'member', authMode: 'api-token', cloudId: 'c-acme' },
+      }),
+    ),
+    { name: 'admin config', status: 'failed', outcome: 'config-invalid', parameters: { account: 'admin' } },
+    { name: 'member config', status: 'failed', outcome: 'config-invalid', parameters: { account: 'member' } },
+  ]);
+  const causes = groupByCause(cellsFor(tests, undefined), causeContext(tests));
+  expect(causes.map((c) => [c.label, c.cells.length])).toEqual([
+    ['token-invalid · admin', 4],
+    ['api-token-disabled · member · auth api-token', 2],
+    ['config-invalid', 2],
+  ]);
 });
