@@ -260,6 +260,9 @@ export async function lockHistory(
     stale: LOCK_STALE_MS,
     update: LOCK_STALE_MS / 5,
     retries: { retries: 60, minTimeout: 250, maxTimeout: 1000 },
+    // proper-lockfile throws from a timer by default, which would kill the report half-way; the writes are atomic
+    // renames, so going on is safe: say so instead
+    onCompromised: (e) => say(`history: the history lock was taken over while this report ran (${e.message}); finishing anyway`),
   });
   writeFileSync(ownerFile(dir), JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }));
   for (const f of readdirSync(dir)) {
