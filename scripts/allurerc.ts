@@ -5,7 +5,7 @@
  *
  *   npx allure generate --config scripts/allurerc.ts reports/allure-results
  *
- * allure-playwright.md §1: allowed keys only (unknown keys are an error); history = one JSONL file at historyPath,
+ * docs/reference/allure-playwright.md §1: allowed keys only (unknown keys are an error); history = one JSONL file at historyPath,
  * capped by historyLimit; categories: first match wins; Awesome `singleFile: true` gives one self-contained HTML.
  */
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * `npm run bench -- report` (or `tsx scripts/bench-report.ts [--reps N] [--compare-plain]`): report generation time
  * for 1, 30 and 365 runs of history with 1,000 synthetic tests, as a Markdown table.
  *
- * Target (issue 7): 365 runs ≤ 1.5 × the 1-run time. allure-playwright.md measured plain Allure at 2.6 s (no history)
+ * Target: 365 runs ≤ 1.5 × the 1-run time. docs/reference/allure-playwright.md measured plain Allure at 2.6 s (no history)
  * vs 9.1 s / 515 MB (365 runs, 184 MB file) = 3.5×. The design that meets it (scripts/lib/history.ts): Allure sees
  * only the last `historyLimit` runs of full history, and the year-long trend lives in a compact file of our own
  * (one status letter per test per run). `--compare-plain` also times Allure fed the whole unbounded history.

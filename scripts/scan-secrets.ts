@@ -17,7 +17,7 @@
  * Inside files: zip archives (Playwright traces, blob reports, support bundles; nested zips too) through yauzl,
  * gzip, and PNG text chunks (tEXt, zTXt, iTXt: screenshot metadata).
  *
- * Policy (allure-playwright.md §3: Playwright cannot redact traces): trace, screenshot and video are off in
+ * Policy (docs/reference/allure-playwright.md §3: Playwright cannot redact traces): trace, screenshot and video are off in
  * playwright.config.ts; anything that turns them on must make this scanner pass, or the run is not publishable.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, type statSync } from 'node:fs';

@@ -4,7 +4,7 @@
  *  - `allure-history.jsonl`: Allure's own history (one JSON line per run with every test's entry; Allure writes
  *    ≈ 0.5 MB per run for 1,000 tests, slimLastAllureLine cuts that to ≈ 0.25 MB). Allure reads it for the trend
  *    charts and the new/fixed/regressed marks; it holds the last `historyLimit` runs, because Allure's generation
- *    time and memory grow with it (allure-playwright.md: 2.6 s with none, 9.1 s / 515 MB with 365 runs).
+ *    time and memory grow with it (docs/reference/allure-playwright.md: 2.6 s with none, 9.1 s / 515 MB with 365 runs).
  *  - `trend.jsonl`: the long-term record, one compact line per run (counts and one status letter per test), appended
  *    atomically and never truncated. The gate compares with its last line; the report draws the long-term trend
  *    from it. 365 runs of 1,000 tests ≈ 8 MB.

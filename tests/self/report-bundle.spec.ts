@@ -1,7 +1,7 @@
 /**
- * Support bundle (issue 7) for a provoked MCP failure: a Playwright sub-run (its own config, its own simulator) makes
+ * Support bundle for a provoked MCP failure: a Playwright sub-run (its own config, its own simulator) makes
  * a real MCP tool call through the harness's MCP fixture with an argument of the wrong type and a secret in another
- * argument; the tool answers with an input-validation error (mcp-sdk.md §1: -32602) and the test fails with
+ * argument; the tool answers with an input-validation error (docs/reference/mcp-sdk.md §1: -32602) and the test fails with
  * mcp-bad-arguments. The bundle built from that run's Allure results must carry every field a support ticket needs
  * and no secret.
  */

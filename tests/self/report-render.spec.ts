@@ -1,7 +1,7 @@
 /**
  * The generated Allure report opened in a real browser: it renders, its counts match the results it was built from,
  * the categories come from the shared table, and the environment block names target, versions and commit
- * (issue 7 "Allure results", allure-playwright.md §1 single-file Awesome report).
+ * (docs/reference/allure-playwright.md §1 single-file Awesome report).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

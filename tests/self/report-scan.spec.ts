@@ -1,8 +1,8 @@
 /**
- * The secret scanner (issue 7): it finds a secret from the current configuration planted in each kind of artifact a
+ * The secret scanner: it finds a secret from the current configuration planted in each kind of artifact a
  * run writes (plain log, JSON, a Playwright trace zip, a blob report with a nested zip, gzip, PNG text metadata, the
  * single-file report's base64 data, a support bundle), names the file and the kind of secret but never the secret,
- * and finds nothing in a normal run's output. allure-playwright.md §3: Playwright cannot redact traces, so the
+ * and finds nothing in a normal run's output. docs/reference/allure-playwright.md §3: Playwright cannot redact traces, so the
  * scanner is what stands between a trace and a published report.
  */
 import { spawnSync } from 'node:child_process';
