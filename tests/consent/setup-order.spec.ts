@@ -15,6 +15,8 @@ import path from 'node:path';
 import { ROOT } from '../../fixtures/core/config.ts';
 import { startSimulator } from '../../fixtures/core/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { DEFAULT_AUTH_DIR } from '../../fixtures/tokens/provider.ts';
+import { makeKey, TokenStore, targetIdentity } from '../../fixtures/tokens/store.ts';
 import { ACME, ACME_HOST } from './support.ts';
 
 const DIR = path.join(ROOT, '.tmp', 'consent-setup-order');
@@ -61,6 +63,11 @@ test('admins consent after members, failed consents carry their outcome label, a
   test.setTimeout(300_000);
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
+  // the sub-runs use the real store (.auth/tokens): start from no record of this world
+  const store = new TokenStore(path.join(DEFAULT_AUTH_DIR, 'tokens'));
+  const identity = targetIdentity({ kind: 'sim', authBase: 'http://127.0.0.1', world: path.relative(ROOT, WORLD) });
+  for (const a of config.accounts)
+    rmSync(store.fileFor(makeKey(identity, a.email, config.app.clientId, config.app.scopes)), { force: true });
   const world = await sim.admin.world<World>();
   world.sites[ACME]!.policy.userInstalledApps = 'blocked';
   world.users['org.admin@sim.example']!.password = 'SIMCANARY-pw-changed-since';
