@@ -121,6 +121,23 @@ test.describe('oversized request bodies', () => {
     expect(log.some((e) => e.status === 500)).toBe(false);
   });
 
+  test('an authenticated gateway write and an MCP request with an oversized body get 413 too', async ({ sim }) => {
+    const member = `Basic ${Buffer.from('member@sim.example:ATATT3xSIMCANARY-member-scoped-token').toString('base64')}`;
+    const issue = await fetch(`${sim.urls.api}/ex/jira/a1c3e5f7-0000-4000-8000-000000000001/rest/api/3/issue`, {
+      method: 'POST',
+      headers: { authorization: member, 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(issue.status).toBe(413);
+    const rpc = await fetch(`${sim.urls.mcp}/v1/mcp`, {
+      method: 'POST',
+      headers: { authorization: member, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: big,
+    });
+    expect(rpc.status).toBe(413);
+    expect((await sim.admin.requests()).filter((e) => e.status === 413)).toHaveLength(2);
+  });
+
   test('an oversized admin body is 413 too, and the world is unchanged', async ({ sim }) => {
     const before = await worldName(sim);
     const res = await fetch(`${sim.urls.admin}/world`, {
