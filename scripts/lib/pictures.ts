@@ -68,7 +68,8 @@ function cellFor(t: TestSummary, ev: readonly EvidenceRecord[], linkBase: string
   return {
     test: t,
     state: stateOf(t),
-    letter: categoryLetter(outcome),
+    // a pass that labelled no outcome (most MCP tool calls) is a plain tick, not an unknown
+    letter: outcome === undefined && t.status === 'passed' ? '✓' : categoryLetter(outcome),
     tooltip: redact(tooltip),
     href: evidence && linkBase !== undefined ? `${linkBase}/${path.basename(evidence.file)}` : undefined,
   };
@@ -133,7 +134,11 @@ function legend(matrices: readonly Matrix[]): string {
   const used = new Set<string>();
   for (const m of matrices) for (const c of m.cells.values()) used.add(c.letter);
   const codes = CODES.filter((c) => used.has(categoryLetter(c)));
-  return codes.map((c) => `<li><b>${categoryLetter(c)}</b> ${esc(c)}: ${esc(categoryInfoOf(c)?.title ?? '')}</li>`).join('');
+  const extra = [
+    used.has('✓') ? '<li><b>✓</b> passed, no outcome code recorded</li>' : '',
+    used.has('?') ? '<li><b>?</b> no outcome code recorded</li>' : '',
+  ];
+  return [...codes.map((c) => `<li><b>${categoryLetter(c)}</b> ${esc(c)}: ${esc(categoryInfoOf(c)?.title ?? '')}</li>`), ...extra].join('');
 }
 
 const CELL = 22;
