@@ -15,6 +15,8 @@ import { HarnessError } from '../../fixtures/core/categories.ts';
 import { loadConfig } from '../../fixtures/core/config.ts';
 import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { documentedRenames } from '../../fixtures/mcp/catalog.ts';
+import { diffToolLists } from '../../fixtures/mcp/drift.ts';
 import { loadToolExpectations, profileFor, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
 import { labelMcp, type McpFixture } from '../../fixtures/mcp/fixture.ts';
 import { isMetaTool } from '../../fixtures/mcp/operations.ts';
@@ -49,6 +51,10 @@ for (const endpoint of MCP_ENDPOINTS) {
           const { sweep, item } = await mcp.sweepItem({ endpoint, auth }, op);
           await labelMcp({ tool: op, account: sweep.account, authMode: auth, cloudId: item?.record?.cloudId });
           if (!item) {
+            const live = [...sweep.listing.listed, ...sweep.listing.discovered];
+            const renamed = diffToolLists(named, live, documentedRenames(mcp.catalog)).renamed.find((r) => r.from === op);
+            if (renamed)
+              throw new HarnessError('mcp-tool-renamed', `${op} is gone and ${renamed.to} appeared (probable rename, ${renamed.basis})`);
             throw new HarnessError(
               'scope-filtered',
               `${op} is expected (${toolExpectationsFile(config.target)} profile ${found!.id}) but ${endpoint} does not list it for ${sweep.account}; the tools/list test names renames`,
