@@ -127,6 +127,9 @@ test('the report opens from file:// with zero network requests, no console error
   ).toBeVisible();
   await expect(page.getByText('api-token-disabled · member · auth api-token', { exact: false }).first()).toBeVisible();
   await expect(page.getByTestId('nav-tab-globalAttachments').getByTestId('counter')).toHaveText('4');
+  await page.getByTestId('nav-tab-globalAttachments').click();
+  for (const name of ['scope-site-matrix.html', 'mcp-matrix.html', 'trend.svg', 'long-term-trend.md'])
+    await expect(page.getByText(name, { exact: true })).toBeVisible();
   expect(seen.requests).toEqual([]);
   expect(seen.errors).toEqual([]);
 });
