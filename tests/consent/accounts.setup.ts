@@ -22,21 +22,20 @@ import {
   recordTokenSource,
   tokensLine,
 } from '../../fixtures/consent/record.ts';
-import { loadConfig } from '../../fixtures/core/config.ts';
+import { loadConfig, selectedAccounts } from '../../fixtures/core/config.ts';
 import { labelOutcome } from '../../fixtures/core/evidence.ts';
 import { expect, test } from '../../fixtures/index.ts';
 
 const config = loadConfig();
 const accounts = consentOrder(config.accounts);
+/** the accounts this run consents (playwright.config.ts leaves out the tests of roles `--accounts` did not select) */
+const selected = consentOrder(selectedAccounts(config)).map((a) => a.role);
 
 test.describe.configure({ mode: 'default' });
 
 // the line is printed once, by the worker that finished the last account (a failed account replaces its worker)
 test.afterAll(() => {
-  const line = tokensLine(
-    config.reportsDir,
-    accounts.map((a) => a.role),
-  );
+  const line = tokensLine(config.reportsDir, selected);
   if (line) process.stdout.write(`${line}\n`);
 });
 
