@@ -10,7 +10,7 @@
  * The last line printed is where the report is and a one-line verdict.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -252,23 +252,23 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
 
   const paths = historyPaths(reportsDir);
   const { release, recovered } = await lockHistory(paths.dir, say);
-  // temp files of the other files only the report step writes (pictures, summary.md, the report), left by a kill
-  for (const [d, only] of [
-    [path.join(reportsDir, 'pictures'), /\.tmp-/],
-    [outputDir, /\.tmp-/],
-    [reportsDir, /^\.summary\.md\.tmp-/],
-  ] as const) {
-    if (!existsSync(d)) continue;
-    for (const f of readdirSync(d))
-      if (only.test(f)) {
-        rmSync(path.join(d, f), { force: true });
-        recovered.push(`temp file ${path.relative(reportsDir, path.join(d, f))}`);
-      }
-  }
   const movedAside: string[] = [];
   let tmpHistory: string | undefined;
   let causesTmp: string | undefined;
   try {
+    // temp files of the other files only the report step writes (pictures, summary.md, the report), left by a kill
+    for (const [d, only] of [
+      [path.join(reportsDir, 'pictures'), /\.tmp-/],
+      [outputDir, /\.tmp-/],
+      [reportsDir, /^\.summary\.md\.tmp-/],
+    ] as const) {
+      if (!existsSync(d) || !statSync(d).isDirectory()) continue;
+      for (const f of readdirSync(d))
+        if (only.test(f)) {
+          rmSync(path.join(d, f), { force: true });
+          recovered.push(`temp file ${path.relative(reportsDir, path.join(d, f))}`);
+        }
+    }
     const allureHistory = validateAllureHistory(paths.allure);
     if (!allureHistory.ok) movedAside.push(moveAside(paths.allure, allureHistory.reason));
     const trend = readTrendOrMoveAside(paths.trend);
