@@ -10,6 +10,7 @@ import { diffToolLists, endpointDivergences, nameSimilarity } from '../../fixtur
 import { mcpMatchers } from '../../fixtures/mcp/matchers.ts';
 import { failureCategory, labelFailureOutcome } from '../../fixtures/mcp/outcome.ts';
 import type { McpCallRecord } from '../../fixtures/mcp/record.ts';
+import { driftError } from '../../fixtures/mcp/verdicts.ts';
 import { parseEndpointList } from '../../fixtures/mcp/vocabulary.ts';
 
 const expect = baseExpect.extend(mcpMatchers);
@@ -132,4 +133,15 @@ test('the MCP fixture labels a failed test once, with its category, and leaves p
   // already labelled: nothing added
   expect(await labelFailureOutcome(failed('Error: expect(received).toBe(expected)'), 'transient')).toBeUndefined();
   expect(outcomes()).toEqual(['sandbox-missing']);
+});
+
+test('tool-list drift: renames with additions read as renamed; a tool gone without a successor is scope-filtered', () => {
+  const renamedAndAdded = diffToolLists(['getConfluencePage', 'getJiraIssue'], ['getConfluenceContent', 'getJiraIssue', 'discover']);
+  expect(driftError('tools/list', [{ id: 'p', drift: renamedAndAdded }])?.code).toBe('mcp-tool-renamed');
+  const lost = diffToolLists(['getConfluencePage', 'getJiraIssue'], ['getConfluenceContent']);
+  const err = driftError('tools/list', [{ id: 'p', drift: lost }]);
+  expect(err?.code).toBe('scope-filtered');
+  expect(err?.message).toContain('probable rename getConfluencePage → getConfluenceContent');
+  expect(err?.message).toContain('disappeared ["getJiraIssue"]');
+  expect(driftError('tools/list', [{ id: 'p', drift: diffToolLists(['a'], ['a']) }])).toBeUndefined();
 });
