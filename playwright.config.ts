@@ -64,5 +64,7 @@ export default defineConfig<TargetOptions>({
     { name: 'sim', testMatch: /sim\/.*\.spec\.ts$/ },
     // self-tests break worlds through the admin API: `target` is the worker's private simulator
     { name: 'self', testMatch: /self\/.*\.spec\.ts$/, use: { simulator: 'private' } },
+    // the simulator's REST shapes against the schemas of Atlassian's OpenAPI documents (jira.js, confluence.js)
+    { name: 'contract', testMatch: /contract\/.*\.spec\.ts$/ },
   ],
 });

@@ -116,6 +116,16 @@ function registerV2(router: Router): void {
     call.ctx.json(200, render(call).page(findPage(call, call.ctx.params['id'] ?? ''), bodyFormat(q['body-format'])));
   });
 
+  // GET /pages/{id}/footer-comments: one page's footer comments (404 for an unknown page)
+  productEndpoint(router, 'confPageFooterComments', (call) => {
+    const q = validateQuery(call.ctx, V2Paging.extend({ 'body-format': z.enum(['storage', 'atlas_doc_format']).optional() }), v2Invalid);
+    const p = findPage(call, call.ctx.params['id'] ?? '');
+    const r = render(call);
+    const format = bodyFormat(q['body-format']);
+    const comments = p.footerComments.map((c) => r.comment(p, c, 'footer', format));
+    call.ctx.json(200, v2Page(call, `pages/${p.id}/footer-comments`, comments, q));
+  });
+
   // §6 read:space:confluence probe
   productEndpoint(router, 'confSpaces', (call) => {
     const q = validateQuery(call.ctx, V2Paging.extend({ keys: z.string().optional() }), v2Invalid);

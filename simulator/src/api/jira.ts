@@ -38,6 +38,25 @@ function page<T>(items: T[], startAt: number, maxResults: number) {
   return { startAt, maxResults, total: items.length, isLast: startAt + values.length >= items.length, values };
 }
 
+const PRIORITIES = [
+  { name: 'Highest', color: '#d04437' },
+  { name: 'High', color: '#f15C75' },
+  { name: 'Medium', color: '#f79232' },
+  { name: 'Low', color: '#707070' },
+  { name: 'Lowest', color: '#999999' },
+] as const;
+
+function priority(root: string, p: (typeof PRIORITIES)[number], i: number) {
+  return {
+    self: `${root}/rest/api/3/priority/${i + 1}`,
+    statusColor: p.color,
+    description: `${p.name} priority`,
+    iconUrl: `${root}/images/icons/priorities/${p.name.toLowerCase()}.svg`,
+    name: p.name,
+    id: String(i + 1),
+  };
+}
+
 const ISSUE_NOT_FOUND = 'Issue does not exist or you do not have permission to see it.';
 
 function findIssue(call: ProductCall, idOrKey: string): JiraIssue {
@@ -114,6 +133,42 @@ export function registerJira(router: Router): void {
     });
   });
 
+  // GET /user/search: users of the site whose name or email matches `query`, or the one `accountId`
+  productEndpoint(router, 'jiraUserSearch', (call) => {
+    const q = validateQuery(call.ctx, Paging.extend({ query: z.string().optional(), accountId: z.string().optional() }), jiraInvalid());
+    if (q.query === undefined && q.accountId === undefined) throw invalidBody("The query parameter 'query' or 'accountId' is required.");
+    const s = shapes(call);
+    const needle = q.query?.toLowerCase();
+    const hits = Object.entries(world().users).filter(
+      ([email, u]) =>
+        u.sites[call.site.cloudId] !== undefined &&
+        (q.accountId === undefined || u.accountId === q.accountId) &&
+        (needle === undefined || u.name.toLowerCase().includes(needle) || email.toLowerCase().startsWith(needle)),
+    );
+    call.ctx.json(
+      200,
+      hits.slice(q.startAt, q.startAt + q.maxResults).map(([, u]) => s.user(u.accountId)),
+    );
+  });
+
+  // GET /serverInfo: the site's Jira Cloud build (anonymous on the site itself; via the gateway it needs a scope)
+  productEndpoint(router, 'jiraServerInfo', (call) => {
+    call.ctx.json(200, {
+      baseUrl: call.site.site.url,
+      displayUrl: call.site.site.url,
+      version: '1001.0.0-SNAPSHOT',
+      versionNumbers: [1001, 0, 0],
+      deploymentType: 'Cloud',
+      buildNumber: 100300,
+      buildDate: '2025-01-06T00:00:00.000+0000',
+      serverTime: new Date().toISOString().replace('Z', '+0000'),
+      scmInfo: 'sim0000000000000000000000000000000000000',
+      serverTitle: 'Jira',
+      defaultLocale: { locale: 'en_US' },
+      serverTimeZone: 'Etc/UTC',
+    });
+  });
+
   // §6 read:jira-work probe
   productEndpoint(router, 'jiraProjectSearch', (call) => {
     const q = validateQuery(call.ctx, Paging.extend({ query: z.string().optional() }), jiraInvalid());
@@ -135,19 +190,27 @@ export function registerJira(router: Router): void {
 
   productEndpoint(router, 'jiraPriority', (call) => {
     const root = shapes(call).root;
-    const names = ['Highest', 'High', 'Medium', 'Low', 'Lowest'];
-    const colors = ['#d04437', '#f15C75', '#f79232', '#707070', '#999999'];
     call.ctx.json(
       200,
-      names.map((name, i) => ({
-        self: `${root}/rest/api/3/priority/${i + 1}`,
-        statusColor: colors[i],
-        description: `${name} priority`,
-        iconUrl: `${root}/images/icons/priorities/${name.toLowerCase()}.svg`,
-        name,
-        id: String(i + 1),
-      })),
+      PRIORITIES.map((p, i) => priority(root, p, i)),
     );
+  });
+
+  // GET /priority/search: the same priorities as a page (PagePriority), filterable by id and name
+  productEndpoint(router, 'jiraPrioritySearch', (call) => {
+    const q = validateQuery(call.ctx, Paging.extend({ id: z.string().optional(), priorityName: z.string().optional() }), jiraInvalid());
+    const root = shapes(call).root;
+    const all = PRIORITIES.map((p, i) => ({ ...priority(root, p, i), isDefault: p.name === 'Medium' }))
+      .filter((p) => q.id === undefined || q.id.split(',').includes(p.id))
+      .filter((p) => q.priorityName === undefined || p.name.toLowerCase().includes(q.priorityName.toLowerCase()));
+    const body = page(all, q.startAt, q.maxResults);
+    call.ctx.json(200, {
+      self: `${root}/rest/api/3/priority/search?startAt=${q.startAt}&maxResults=${q.maxResults}`,
+      ...(body.isLast
+        ? {}
+        : { nextPage: `${root}/rest/api/3/priority/search?startAt=${q.startAt + q.maxResults}&maxResults=${q.maxResults}` }),
+      ...body,
+    });
   });
 
   productEndpoint(router, 'jiraStatus', (call) => {
@@ -218,6 +281,41 @@ export function registerJira(router: Router): void {
     const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
     const fields = call.ctx.query.get('fields');
     call.ctx.json(200, shapes(call).issue(i, fields ? fields.split(',').map((f) => f.trim()) : undefined));
+  });
+
+  // GET /issue/{key}/transitions: the project workflow's transitions (`transitionId` narrows to one)
+  productEndpoint(router, 'jiraIssueTransitions', (call) => {
+    const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
+    const q = validateQuery(call.ctx, z.object({ transitionId: z.string().optional(), expand: z.string().optional() }), jiraInvalid());
+    const p = call.site.data.jira.projects.find((x) => x.key === i.projectKey);
+    const s = shapes(call);
+    const ts = (p?.transitions ?? []).filter((t) => q.transitionId === undefined || t.id === q.transitionId);
+    call.ctx.json(200, { expand: 'transitions', transitions: ts.map((t) => s.transition(t)) });
+  });
+
+  // GET /issue/{key}/comment: PageOfComments, oldest first (`orderBy=-created` reverses)
+  productEndpoint(router, 'jiraIssueComments', (call) => {
+    const i = findIssue(call, call.ctx.params['issueIdOrKey'] ?? '');
+    const q = validateQuery(
+      call.ctx,
+      Paging.extend({ maxResults: z.coerce.number().int().positive().max(5000).default(5000), orderBy: z.string().optional() }),
+      jiraInvalid(),
+    );
+    const s = shapes(call);
+    const all = i.comments.map((c) => s.comment(c, i.id));
+    if (q.orderBy === '-created') all.reverse();
+    call.ctx.json(200, {
+      startAt: q.startAt,
+      maxResults: q.maxResults,
+      total: all.length,
+      comments: all.slice(q.startAt, q.startAt + q.maxResults),
+    });
+  });
+
+  // GET /issueLinkType: every link type of the site
+  productEndpoint(router, 'jiraIssueLinkTypes', (call) => {
+    const s = shapes(call);
+    call.ctx.json(200, { issueLinkTypes: call.site.data.jira.issueLinkTypes.map((t) => s.issueLinkType(t.name)) });
   });
 
   // §6 read:project:jira: "only GET needing it alone"

@@ -67,17 +67,23 @@ export class ConfluenceRender {
     };
   }
 
-  /** v2 space */
+  /**
+   * v2 space. The world records no space creator: `authorId` is the homepage's author (the space's first page), and
+   * both `authorId` and `homepageId` are left out for a space without pages (the schema allows absent, not null;
+   * simulator/docs/rest.md "Contract tests").
+   */
   space(s: ConfSpace): Record<string, unknown> {
+    const homepageId = this.homepageId(s);
+    const author = this.data.confluence.pages.find((p) => p.id === homepageId)?.authorAccountId;
     return {
       id: s.id,
       key: s.key,
       name: s.name,
       type: s.type,
       status: 'current',
-      authorId: null,
+      ...(author ? { authorId: author } : {}),
       createdAt: CREATED,
-      homepageId: this.homepageId(s),
+      ...(homepageId ? { homepageId } : {}),
       description: null,
       icon: null,
       _links: { webui: `/spaces/${s.key}` },
@@ -130,7 +136,7 @@ export class ConfluenceRender {
       type: 'page',
       status: 'current',
       title: p.title,
-      space: space ? { id: Number(space.id), key: space.key, name: space.name, type: space.type, status: 'current' } : undefined,
+      space: space ? this.v1Space(space) : undefined,
       version: { number: p.version, when: CREATED, minorEdit: false, by: { type: 'known', accountId: p.authorAccountId } },
       _links: { webui: `/spaces/${space?.key ?? ''}/pages/${p.id}`, self: `${this.wiki}/rest/api/content/${p.id}`, tinyui: `/x/${p.id}` },
       _expandable: {
@@ -139,6 +145,31 @@ export class ConfluenceRender {
         children: `/rest/api/content/${p.id}/child`,
         restrictions: `/rest/api/content/${p.id}/restriction/byOperation`,
       },
+    };
+  }
+
+  /** v1 space, as embedded in content (`_expandable` lists what `expand=space.…` would add) */
+  v1Space(s: ConfSpace): Record<string, unknown> {
+    return {
+      id: Number(s.id),
+      key: s.key,
+      name: s.name,
+      type: s.type,
+      status: 'current',
+      _expandable: {
+        settings: `/rest/api/space/${s.key}/settings`,
+        metadata: '',
+        operations: '',
+        lookAndFeel: `/rest/api/settings/lookandfeel?spaceKey=${s.key}`,
+        identifiers: '',
+        permissions: '',
+        icon: '',
+        description: '',
+        theme: `/rest/api/space/${s.key}/theme`,
+        history: '',
+        homepage: '',
+      },
+      _links: { webui: `/spaces/${s.key}`, self: `${this.wiki}/rest/api/space/${s.key}` },
     };
   }
 
@@ -154,6 +185,7 @@ export class ConfluenceRender {
         title: this.data.confluence.spaces.find((s) => s.id === p.spaceId)?.name ?? '',
         displayUrl: `/spaces/${key}`,
       },
+      breadcrumbs: [],
       entityType: 'content',
       iconCssClass: 'aui-icon content-type-page',
       lastModified: CREATED,
