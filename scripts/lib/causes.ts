@@ -139,8 +139,9 @@ function normaliseSite(site: string): string {
 const RESOURCE_ID_URL = /"id"\s*:\s*"([^"]+)"\s*,\s*(?:"[^"]+"\s*:\s*"[^"]*"\s*,\s*)*?"url"\s*:\s*"(https?:[^"]+)"/g;
 /**
  * cloudId → site URL from the run's own evidence: accessible-resources answers (REST /oauth/token/accessible-resources
- * and MCP getAccessibleAtlassianResources list `{id, url, name, scopes}`, docs/reference/atlassian-oauth.md) and records
- * with both a cloudId and a site. Read with a pattern because response texts are cut at 2,000 characters.
+ * and MCP getAccessibleAtlassianResources list `{id, url, name, scopes}`, docs/reference/atlassian-oauth.md), records
+ * with both a cloudId and a site host, and a test's `cloudId` with its `siteUrl` parameter (else its site key, used for
+ * naming only). Read with a pattern because response texts are cut at 2,000 characters.
  */
 export function siteMap(tests: readonly TestSummary[], evidence = new Map<TestSummary, EvidenceRecord[]>()): Map<string, string> {
   const map = new Map<string, string>();
@@ -153,8 +154,9 @@ export function siteMap(tests: readonly TestSummary[], evidence = new Map<TestSu
       for (const m of text.matchAll(RESOURCE_ID_URL)) if (!map.has(m[1]!)) map.set(m[1]!, m[2]!);
     }
     const cloudId = t.parameters.cloudId;
-    const site = t.parameters.site;
-    if (cloudId && cloudId !== '-' && site && !site.startsWith('(') && !map.has(cloudId)) map.set(cloudId, site);
+    const site = t.parameters.siteUrl ?? t.parameters.site;
+    if (cloudId && cloudId !== '-' && site && !site.startsWith('(') && !/^https?:/.test(map.get(cloudId) ?? ''))
+      map.set(cloudId, /^https?:/.test(site) ? site : (map.get(cloudId) ?? site));
   }
   return map;
 }
