@@ -23,7 +23,8 @@ function run(script: string, args: string[], reportsDir: string, timeoutMs: numb
     const env: NodeJS.ProcessEnv = { ...process.env, HARNESS_REPORTS_DIR: reportsDir, HARNESS_WORKERS: '1' };
     delete env.HARNESS_SIM_URLS; // each main job starts its own simulator
     delete env.HARNESS_BLOB_DIR;
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env });
+    // its own process group, so a timeout ends the job with its simulator and browsers, not just the job
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, detached: true });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -31,7 +32,13 @@ function run(script: string, args: string[], reportsDir: string, timeoutMs: numb
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, out: out.slice(-6000) });
