@@ -37,6 +37,21 @@ test('the v2 sweep calls at least every operation the server lists with ?tools=a
   expect(r.failed.map(describeItem), 'the default world answers every call').toEqual([]);
 });
 
+test('a destructive operation the admin enabled runs through executeDestructive, on what the sweep created', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { permissionGroups: { delete_jira: true } } } });
+  const r = await mcp.sweep({ endpoint: 'v2' });
+  const del = r.items.find((i) => i.operation === 'deleteJiraIssue');
+  expect(del, JSON.stringify(r.listing.discovered)).toBeDefined();
+  expect(del!.via).toBe('executeDestructive');
+  expect(del!.status, describeItem(del!)).toBe('passed');
+  const created = r.items.find((i) => i.operation === 'createJiraIssue')?.record?.output as { key?: string } | undefined;
+  expect((del!.record?.output as { key?: string }).key).toBe(created?.key);
+  expect(
+    r.listing.records.some((x) => x.operation === 'getToolDescription' && x.ok),
+    'getToolDescription asked once',
+  ).toBe(true);
+});
+
 test('the single execute tool variant runs the same operations', async ({ mcp, sim }) => {
   await sim.admin.patchWorld({ org: { mcp: { executeStyle: 'single' } } });
   const r = await mcp.sweep({ endpoint: 'v2', writes: false });
