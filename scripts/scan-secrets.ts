@@ -6,7 +6,7 @@
  * *CLIENT_SECRET) from .env.sim/.env/environment, every secret registered in this process (knownSecrets), every
  * access and refresh token in the token store the run used (this scanner runs in its own process and would otherwise
  * never learn them: `.auth/tokens/`, HARNESS_TOKEN_STORE_DIR or `--token-store <dir>`, read only; format in
- * fixtures/tokens/store.ts), and the simulator's canary marker (every secret the simulator issues carries it) as the
+ * fixtures/tokens/store.ts), the cookies of the saved browser sessions (`.auth/sessions/`), and the simulator's canary marker (every secret the simulator issues carries it) as the
  * simulator announced it in its ready line: HARNESS_SIM_URLS `.canary`, else the `<reportsDir>/.sim-canary` file global
  * setup writes, else `SIMCANARY`. Each is searched plain, URL-encoded,
  * JSON-escaped and base64-encoded at all three alignments, because the single-file Allure report stores its data as
@@ -54,9 +54,12 @@ export function simulatorCanary(
   return { value: CANARY, from: 'built-in default' };
 }
 
-/** Default token store folders: HARNESS_TOKEN_STORE_DIR, then `.auth/tokens/` (fixtures/tokens/provider.ts). */
+/**
+ * Default token store folders: HARNESS_TOKEN_STORE_DIR, then `.auth/tokens/` and the saved browser sessions in
+ * `.auth/sessions/` (fixtures/tokens/provider.ts).
+ */
 export function defaultTokenStores(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [env.HARNESS_TOKEN_STORE_DIR, path.join(ROOT, '.auth', 'tokens')]
+  return [env.HARNESS_TOKEN_STORE_DIR, path.join(ROOT, '.auth', 'tokens'), path.join(ROOT, '.auth', 'sessions')]
     .filter((d): d is string => !!d)
     .map((d) => path.resolve(ROOT, d));
 }
@@ -86,6 +89,11 @@ export function tokenStoreSecrets(dirs: readonly string[]): Secret[] {
     } catch {
       return;
     }
+    // a saved browser session (Playwright storage state, .auth/sessions/): its cookies log the account in
+    const cookies = Array.isArray(rec.cookies) ? (rec.cookies as Array<{ value?: unknown }>) : [];
+    for (const c of cookies)
+      if (typeof c.value === 'string' && c.value.length >= 16)
+        out.push({ value: c.value, kind: 'browser session cookie (.auth/sessions)' });
     for (const [field, kind] of [
       ['accessToken', 'access token (token store)'],
       ['refreshToken', 'refresh token (token store)'],

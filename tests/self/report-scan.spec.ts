@@ -268,6 +268,16 @@ test("the scanner, in its own process, checks the tokens of the run's token stor
   const viaEnv = cli({ HARNESS_TOKEN_STORE_DIR: path.join(dir, 'store') }, path.join(dir, 'out'));
   expect(viaEnv.status, viaEnv.stdout).toBe(1);
   expect(readFileSync(store, 'utf8')).toBe(before);
+  // a saved browser session's cookie (Playwright storage state) counts too
+  put(
+    'store/session.json',
+    JSON.stringify({ cookies: [{ name: 'cloud.session.token', value: `sess-${Date.now()}-abcdefgh` }], origins: [] }),
+  );
+  const cookie = JSON.parse(readFileSync(path.join(dir, 'store/session.json'), 'utf8')).cookies[0].value as string;
+  put('out/cookie.txt', `Cookie: cloud.session.token=${cookie}`);
+  const withCookie = cli({}, '--token-store', path.join(dir, 'store'), path.join(dir, 'out'));
+  expect(withCookie.stdout).toMatch(/out\/cookie\.txt: browser session cookie \(\.auth\/sessions\) \[plain\]/);
+  rmSync(path.join(dir, 'out/cookie.txt'));
   // and without the store the same files pass: the store is what the scanner learned the tokens from
   const without = cli({ HARNESS_TOKEN_STORE_DIR: path.join(dir, 'no-store') }, path.join(dir, 'out'));
   expect(without.status, without.stdout).toBe(0);
