@@ -18,6 +18,19 @@ import { readResults } from '../../scripts/lib/results.ts';
 
 const SELECTION = ['--suites', 'api', '--accounts', 'member', '--sites', 'acme-sim.atlassian.net'];
 
+const live = new Set<number>();
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+// the worker going away (timeout, Ctrl-C) takes the jobs' process groups with it
+process.once('exit', () => {
+  for (const pid of live) killGroup(pid);
+});
+
 function run(script: string, args: string[], reportsDir: string, timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, HARNESS_REPORTS_DIR: reportsDir, HARNESS_WORKERS: '1' };
@@ -32,13 +45,8 @@ function run(script: string, args: string[], reportsDir: string, timeoutMs: numb
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
+    live.add(child.pid!);
+    const timer = setTimeout(() => killGroup(child.pid!), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, out: out.slice(-6000) });
@@ -111,6 +119,9 @@ test('[heavy] the main job as 3 shards + merge equals the main job as 1 shard, a
     const json = JSON.parse(readFileSync(path.join(sharded, 'last-run.json'), 'utf8')) as { stats: { expected: number } };
     expect(json.stats.expected).toBeGreaterThan(0);
   } finally {
+    // whatever a job left behind in its group (a simulator, a browser) ends with the test
+    for (const pid of live) killGroup(pid);
+    live.clear();
     rmSync(base, { recursive: true, force: true });
   }
 });
