@@ -17,7 +17,7 @@ import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { documentedRenames } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists } from '../../fixtures/mcp/drift.ts';
-import { loadToolExpectations, profileFor, toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
+import { loadToolExpectations, profileFor, toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { labelMcp, type McpFixture } from '../../fixtures/mcp/fixture.ts';
 import { isMetaTool } from '../../fixtures/mcp/operations.ts';
 import { divergenceError, itemError, sweepError } from '../../fixtures/mcp/verdicts.ts';
@@ -57,7 +57,7 @@ for (const endpoint of MCP_ENDPOINTS) {
               throw new HarnessError('mcp-tool-renamed', `${op} is gone and ${renamed.to} appeared (probable rename, ${renamed.basis})`);
             throw new HarnessError(
               'scope-filtered',
-              `${op} is expected (${toolExpectationsFile(config.target)} profile ${found!.id}) but ${endpoint} does not list it for ${sweep.account}; the tools/list test names renames`,
+              `${op} is expected (${toolExpectationsName(config.target)} profile ${found!.id}) but ${endpoint} does not list it for ${sweep.account}; the tools/list test names renames`,
             );
           }
           test.skip(item.status === 'not-exercised', `not exercised: ${item.reason}`);

@@ -8,13 +8,13 @@ import { expect, test } from '../../fixtures/index.ts';
 import { deriveArguments } from '../../fixtures/mcp/arguments.ts';
 import { catalogEntry, documentedRenames } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists, type ListDrift } from '../../fixtures/mcp/drift.ts';
-import { toolExpectationsFile } from '../../fixtures/mcp/expectations.ts';
+import { toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { driftError } from '../../fixtures/mcp/verdicts.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
-  test.skip(!ex, `no ${toolExpectationsFile(config.target)}: write one (see tests/expectations/tools-sim.json) to compare tools/list`);
+  test.skip(!ex, `no ${toolExpectationsName(config.target)}: write one (see tests/expectations/tools-sim.json) to compare tools/list`);
   const renames = documentedRenames(mcp.catalog);
   const drifts: Array<{ id: string; drift: ListDrift }> = [];
   for (const [id, p] of Object.entries(ex!.profiles)) {
@@ -28,7 +28,7 @@ test('tools/list matches the expected tool set for each expectation profile', as
     if (p.discovered) drifts.push({ id: `${id} discover`, drift: diffToolLists(p.discovered, listing.discovered, renames) });
   }
   expect(drifts.length, 'at least one profile must be comparable with the configured accounts').toBeGreaterThan(0);
-  const err = driftError(`tools/list against ${toolExpectationsFile(config.target)}`, drifts);
+  const err = driftError(`tools/list against ${toolExpectationsName(config.target)}`, drifts);
   if (err) throw err;
 });
 

@@ -3,9 +3,13 @@
  * the outcome a failing test is labelled with when no spec labelled it, and the `toAnswerTool` matcher's message
  * (expected vs received and the fix).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect as baseExpect } from '@playwright/test';
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { test } from '../../fixtures/index.ts';
+import { loadToolCatalog } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists, endpointDivergences, nameSimilarity } from '../../fixtures/mcp/drift.ts';
 import { mcpMatchers } from '../../fixtures/mcp/matchers.ts';
 import { failureCategory, labelFailureOutcome } from '../../fixtures/mcp/outcome.ts';
@@ -144,4 +148,19 @@ test('tool-list drift: renames with additions read as renamed; a tool gone witho
   expect(err?.message).toContain('probable rename getConfluencePage → getConfluenceContent');
   expect(err?.message).toContain('disappeared ["getJiraIssue"]');
   expect(driftError('tools/list', [{ id: 'p', drift: diffToolLists(['a'], ['a']) }])).toBeUndefined();
+});
+
+test('a broken tool catalog or expectations file stops with one message naming the file, the entry and the fix', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'harness-catalog-'));
+  try {
+    const bad = path.join(dir, 'tools.json');
+    writeFileSync(bad, '{ "parameters": {}, "sources": {}, "operations": [{ "name": "createThing", "kind": "write" }] }');
+    expect(() => loadToolCatalog(bad)).toThrow(
+      /invalid tool catalog at operations\.0\.(sandbox|args): write operations (must name their sandbox|need their recipe arguments)\. Fix the entry/,
+    );
+    writeFileSync(bad, '{ "parameters": ');
+    expect(() => loadToolCatalog(bad)).toThrow(/tools\.json: not readable JSON .* Fix the file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
