@@ -210,6 +210,9 @@ const ROWS: Row[] = [
       mkdirSync(bin);
       writeFileSync(path.join(bin, 'apt-get'), `#!/bin/sh\ntouch "${path.join(s.root, 'apt-get-ran')}"\n`);
       chmodSync(path.join(bin, 'apt-get'), 0o755);
+      // and an npm that refuses: the copy links the real node_modules, which no install here may touch
+      writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\ntouch "${path.join(s.root, 'npm-ran')}"\nexit 1\n`);
+      chmodSync(path.join(bin, 'npm'), 0o755);
       return { CHROMIUM_PATH: '/nonexistent/chromium', PATH: `${bin}:${process.env.PATH}` };
     },
     cmd: (s) => ['bash', path.join(s.root, 'scripts/harness'), 'main'],
@@ -261,6 +264,7 @@ for (const row of ROWS) {
       // nothing started: no simulator URL announced, no suite step
       expect(out).not.toMatch(/── suites|target: sim \(embedded simulator/);
       expect(existsSync(path.join(s.root, 'apt-get-ran')), 'apt-get must not run').toBe(false);
+      expect(existsSync(path.join(s.root, 'npm-ran')), 'nothing is installed').toBe(false);
       // one message: every line belongs to it (no second error after the first)
       expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(12);
       expect(s.fingerprint(), 'results, report, history and token store unchanged').toBe(before);
