@@ -1,0 +1,276 @@
+/**
+ * `npm run expectations [-- --write] [--results <allure-results dir>]`: the expectations recorded from a run. Reads
+ * the run's Allure results (scripts/lib/results.ts) and works out what each file should say so that the observed
+ * outcomes are the expected ones:
+ *
+ *  - EXPECTATIONS_FILE (fixtures/rest/expectations.ts): one REST scope test per (role, site, scope) carries the
+ *    parameters account, site, cloudId, scope and the `outcome` label. An outcome the file does not predict becomes an
+ *    explicit `outcomes` entry (site level, or account level for account-level scopes); `site-not-authorized` moves
+ *    the site to the role's `accessibleSites.absent` (and back). A missing file is created (sites from the results).
+ *  - tests/expectations/tools-<target>.json (fixtures/mcp/expectations.ts): each tools-call test (`<endpoint> · <auth>`
+ *    describe, labels tool, account, authMode): a passing tool is listed and loses its known failure, a failing one
+ *    gets `knownFailures[tool] = category`, one the server no longer lists (scope-filtered "does not list it") leaves
+ *    `listed`. Profiles the run did not exercise are kept as they are.
+ *
+ * Kept: hand-written `$comment`s, and REST entries named in `$pinned` (`"member * manage:jira-configuration"`: role,
+ * site key or `*`, scope). Without `--write` only the diff against the current file is printed (exit 0); with it the
+ * files are written atomically (fixtures/core/atomic.ts). Exit 2: no results, or a file that does not parse.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { atomicWrite } from '../fixtures/core/atomic.ts';
+import { type Category, isCategory } from '../fixtures/core/categories.ts';
+import { ConfigError, loadConfig, ROOT } from '../fixtures/core/config.ts';
+import { type ToolExpectations, toolExpectationsFile } from '../fixtures/mcp/expectations.ts';
+import { type ExpectationsFile, parseExpectations } from '../fixtures/rest/expectations.ts';
+import { type Catalog, catalogEntry, loadCatalog } from '../fixtures/rest/scopes.ts';
+import { reportsDirFromEnv } from './lib/paths.ts';
+import { ResultsDirError, readResults, type TestSummary } from './lib/results.ts';
+
+export interface RestBaselineInput {
+  file: string;
+  /** the current file's text, undefined when it does not exist yet */
+  previous?: string;
+  tests: readonly TestSummary[];
+  catalog: Catalog;
+  roles: readonly string[];
+  requested: readonly string[];
+  app: string;
+}
+
+interface Observation {
+  role: string;
+  site?: { key: string; cloudId: string };
+  scope: string;
+  outcome: Category;
+}
+
+/** The REST scope cells a run observed (skipped and unlabelled tests are left out). */
+export function restObservations(tests: readonly TestSummary[]): Observation[] {
+  const out: Observation[] = [];
+  for (const t of tests) {
+    const { account, scope, site, cloudId } = t.parameters;
+    if (!account || !scope || !t.outcome || !isCategory(t.outcome) || t.status === 'skipped') continue;
+    out.push({
+      role: account,
+      scope,
+      outcome: t.outcome,
+      site: site && site !== '(account-level)' && cloudId && cloudId !== '-' ? { key: site, cloudId } : undefined,
+    });
+  }
+  return out;
+}
+
+function pinnedMatch(pins: readonly string[], role: string, site: string | undefined, scope: string): boolean {
+  return pins.some((p) => {
+    const [r, s, sc] = p.trim().split(/\s+/);
+    return r === role && (s === '*' || s === (site ?? '-')) && sc === scope;
+  });
+}
+
+/** The new expectations JSON for the REST file. Throws ExpectationsError when the result would not load. */
+export function restBaseline(input: RestBaselineInput): ExpectationsFile {
+  const obs = restObservations(input.tests);
+  const raw: ExpectationsFile = input.previous
+    ? (JSON.parse(input.previous) as ExpectationsFile)
+    : {
+        $comment: 'Recorded from a run by `npm run expectations -- --write` (scripts/baseline.ts). Schema: fixtures/rest/expectations.ts.',
+        version: 1,
+        app: input.app,
+        sites: {},
+        defaults: { granted: 'requested', absent: 'unrequested' },
+        outcomes: {},
+        accounts: {},
+      };
+  raw.sites ??= {};
+  raw.outcomes ??= {};
+  raw.accounts ??= {};
+  const pins = raw.$pinned ?? [];
+  for (const o of obs) {
+    if (o.site && !raw.sites[o.site.key]) raw.sites[o.site.key] = { cloudId: o.site.cloudId, url: `https://${o.site.key}.atlassian.net` };
+  }
+  const siteKeys = Object.keys(raw.sites);
+  for (const role of new Set([...input.roles, ...obs.map((o) => o.role)])) {
+    raw.accounts[role] ??= { accessibleSites: { present: [], absent: [...siteKeys] }, sites: {} };
+    const a = raw.accounts[role];
+    a.sites ??= {};
+    a.accessibleSites.absent ??= [];
+    for (const k of siteKeys)
+      if (!a.accessibleSites.present.includes(k) && !a.accessibleSites.absent.includes(k)) a.accessibleSites.absent.push(k);
+  }
+  // site access first: a site a role reached is present, one it was refused on everywhere is absent
+  for (const role of Object.keys(raw.accounts)) {
+    const a = raw.accounts[role]!;
+    for (const k of siteKeys) {
+      const mine = obs.filter((o) => o.role === role && o.site?.key === k && catalogEntry(input.catalog, o.scope)?.siteScoped);
+      if (!mine.length || pins.some((p) => p.startsWith(`${role} ${k} `))) continue;
+      const refused = mine.every((o) => o.outcome === 'site-not-authorized');
+      const set = (list: 'present' | 'absent', on: boolean) => {
+        const l = a.accessibleSites[list];
+        const i = l.indexOf(k);
+        if (on && i < 0) l.push(k);
+        if (!on && i >= 0) l.splice(i, 1);
+      };
+      set('present', !refused);
+      set('absent', refused);
+    }
+  }
+  // then each cell: an explicit outcome where the file's rules predict something else, none where they agree
+  const load = () =>
+    parseExpectations(JSON.stringify(raw), { file: input.file, catalog: input.catalog, roles: input.roles, requested: input.requested });
+  let exp = load();
+  for (const o of obs) {
+    if (o.outcome === 'site-not-authorized' || o.outcome === 'not-probeable') continue;
+    if (!raw.accounts[o.role] || pinnedMatch(pins, o.role, o.site?.key, o.scope)) continue;
+    if (exp.expected(o.role, o.site?.key, o.scope) === o.outcome) continue;
+    const a = raw.accounts[o.role]!;
+    if (o.site && !a.sites[o.site.key]) a.sites[o.site.key] = {};
+    const level = o.site ? a.sites[o.site.key]! : a;
+    level.outcomes = { ...level.outcomes, [o.scope]: o.outcome };
+    exp = load();
+  }
+  // explicit outcomes that now say what the rules would say anyway are dropped (unless pinned)
+  for (const [role, a] of Object.entries(raw.accounts)) {
+    for (const [k, s] of Object.entries(a.sites)) {
+      for (const [scope, cat] of Object.entries(s.outcomes ?? {})) {
+        if (pinnedMatch(pins, role, k, scope)) continue;
+        const without = { ...s.outcomes };
+        delete without[scope];
+        const saved = s.outcomes;
+        s.outcomes = without;
+        if (load().expected(role, k, scope) !== cat) s.outcomes = saved;
+      }
+      if (s.outcomes && !Object.keys(s.outcomes).length) delete s.outcomes;
+      if (!Object.keys(s).length) delete a.sites[k];
+    }
+  }
+  load();
+  return raw;
+}
+
+/** The new tools expectations: the previous file with each exercised tool's observed result applied. */
+export function toolsBaseline(
+  previous: ToolExpectations | undefined,
+  tests: readonly TestSummary[],
+  target: 'sim' | 'atlassian',
+): ToolExpectations {
+  const out: ToolExpectations = previous ? structuredClone(previous) : { target, discovery: { v1: [], authv2: [], v2: [] }, profiles: {} };
+  for (const t of tests) {
+    const tool = t.labels.tool?.[0];
+    const auth = t.labels.authMode?.[0];
+    const account = t.labels.account?.[0];
+    const endpoint = /(?:^|› )(v1|authv2|v2) · /.exec(t.fullName)?.[1];
+    if (!tool || !auth || !endpoint || t.status === 'skipped') continue;
+    let id = Object.keys(out.profiles).find((k) => {
+      const p = out.profiles[k]!;
+      return p.endpoint === endpoint && p.auth === auth && (auth === 'service-key' || !account || p.account === account);
+    });
+    if (!id) {
+      id = `${account ?? 'any'}-${auth}-${endpoint}`;
+      out.profiles[id] = { account: account ?? 'any', auth: auth as never, endpoint: endpoint as never, listed: [], knownFailures: {} };
+    }
+    const p = out.profiles[id]!;
+    p.knownFailures ??= {};
+    const category = t.outcome ?? /^\[([a-z0-9-]+)\]/.exec(t.message ?? '')?.[1];
+    const unlisted = category === 'scope-filtered' && /does not list it/.test(t.message ?? '');
+    const listed = new Set(p.listed);
+    if (unlisted) {
+      listed.delete(tool);
+      delete p.knownFailures[tool];
+    } else {
+      listed.add(tool);
+      if (t.status === 'passed' && !t.outcome) delete p.knownFailures[tool];
+      else if (category && isCategory(category) && category !== 'granted') p.knownFailures[tool] = category;
+      else if (t.status === 'passed') delete p.knownFailures[tool];
+    }
+    p.listed = [...listed].sort();
+  }
+  for (const p of Object.values(out.profiles))
+    if (p.knownFailures && !Object.keys(p.knownFailures).length) delete (p as Partial<typeof p>).knownFailures;
+  return out;
+}
+
+/** Leaf paths of a JSON value (`accounts.member.outcomes.read:me`), arrays as one leaf. */
+function flatten(v: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) flatten(x, at ? `${at}.${k}` : k, out);
+  } else out.set(at, JSON.stringify(v));
+  return out;
+}
+
+/** `+ path = value`, `- path = value`, `~ path: old → new`, one line each, sorted by path. */
+export function jsonDiff(before: unknown, after: unknown): string[] {
+  const a = flatten(before ?? {});
+  const b = flatten(after ?? {});
+  const lines: string[] = [];
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (!b.has(k)) lines.push(`- ${k} = ${a.get(k)}`);
+    else if (!a.has(k)) lines.push(`+ ${k} = ${b.get(k)}`);
+    else if (a.get(k) !== b.get(k)) lines.push(`~ ${k}: ${a.get(k)} → ${b.get(k)}`);
+  }
+  return lines;
+}
+
+export interface BaselineRun {
+  restFile: string;
+  toolsFile: string;
+  restDiff: string[];
+  toolsDiff: string[];
+  written: boolean;
+}
+
+/** Work out both files from a results folder; write them when `write`. */
+export function runBaseline(opts: { resultsDir: string; write: boolean; env?: NodeJS.ProcessEnv }): BaselineRun {
+  const config = loadConfig(opts.env);
+  const { tests } = readResults(opts.resultsDir);
+  if (!tests.length) throw new ResultsDirError(opts.resultsDir, 'holds no test results');
+  if (!config.expectationsFile)
+    throw new Error('EXPECTATIONS_FILE is not set. Fix: set it in .env to the file to create (see .env.example).');
+  const restFile = path.resolve(ROOT, config.expectationsFile);
+  const previous = existsSync(restFile) ? readFileSync(restFile, 'utf8') : undefined;
+  const rest = restBaseline({
+    file: restFile,
+    previous,
+    tests,
+    catalog: loadCatalog(),
+    roles: config.accounts.map((a) => a.role),
+    requested: config.app.scopes,
+    app: config.app.clientId,
+  });
+  const toolsFile = toolExpectationsFile(config.target);
+  const prevTools = existsSync(toolsFile) ? (JSON.parse(readFileSync(toolsFile, 'utf8')) as ToolExpectations) : undefined;
+  const tools = toolsBaseline(prevTools, tests, config.target);
+  const restDiff = jsonDiff(previous ? JSON.parse(previous) : undefined, rest);
+  const toolsDiff = jsonDiff(prevTools, tools);
+  if (opts.write) {
+    if (restDiff.length || !previous) atomicWrite(restFile, `${JSON.stringify(rest, null, 2)}\n`);
+    if (toolsDiff.length && tests.some((t) => t.labels.tool?.length)) atomicWrite(toolsFile, `${JSON.stringify(tools, null, 2)}\n`);
+  }
+  return { restFile, toolsFile, restDiff, toolsDiff, written: opts.write };
+}
+
+function main(argv: string[]): number {
+  const i = argv.indexOf('--results');
+  const resultsDir = path.resolve(i >= 0 && argv[i + 1] ? argv[i + 1]! : path.join(reportsDirFromEnv(), 'allure-results'));
+  try {
+    const r = runBaseline({ resultsDir, write: argv.includes('--write') });
+    for (const [file, diff] of [
+      [r.restFile, r.restDiff],
+      [r.toolsFile, r.toolsDiff],
+    ] as const) {
+      const shown = path.relative(ROOT, file);
+      console.log(diff.length ? `${shown}: ${diff.length} change(s)\n${diff.map((l) => `  ${l}`).join('\n')}` : `${shown}: no change`);
+    }
+    console.log(r.written ? 'expectations: written.' : 'expectations: dry run (add --write to write the files).');
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ResultsDirError || e instanceof Error) {
+      console.error(`expectations: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main(process.argv.slice(2)));
