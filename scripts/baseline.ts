@@ -13,7 +13,8 @@
  *    `listed`. Profiles the run did not exercise are kept as they are.
  *
  * Kept: hand-written `$comment`s, and REST entries named in `$pinned` (`"member * manage:jira-configuration"`: role,
- * site key or `*`, scope). Without `--write` only the diff against the current file is printed (exit 0); with it the
+ * site key or `*`, scope). `--init` writes a first file from the configuration before any run (starterExpectations).
+ * Without `--write` only the diff against the current file is printed (exit 0); with it the
  * files are written atomically (fixtures/core/atomic.ts). Exit 2: no results, or a file that does not parse.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -212,6 +213,49 @@ export function jsonDiff(before: unknown, after: unknown): string[] {
   return lines;
 }
 
+/** A site key from a host name: `acme.atlassian.net` → `acme` (the schema's short-name form). */
+export function siteKeyOf(host: string): string {
+  const k = host
+    .toLowerCase()
+    .split('.')[0]!
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^[^a-z]+/, '');
+  return (k || 'site').slice(0, 32);
+}
+
+/**
+ * A first expectations file from the configuration alone (`--init`): the ATLASSIAN_SITES sites with the cloudId each
+ * site publishes without authentication at `https://<site>/_edge/tenant_info` (docs/reference/atlassian-oauth.md,
+ * cloudId), every configured role on every site, and the defaults (requested scopes granted, the rest absent). The
+ * first run compares against it; `--write` after that run records what was really observed.
+ */
+export async function starterExpectations(
+  opts: { app: string; roles: readonly string[]; sites: readonly string[] },
+  resolveCloudId: (host: string) => Promise<string> = tenantInfoCloudId,
+): Promise<ExpectationsFile> {
+  const sites: ExpectationsFile['sites'] = {};
+  for (const host of opts.sites) sites[siteKeyOf(host)] = { cloudId: await resolveCloudId(host), url: `https://${host}` };
+  const keys = Object.keys(sites);
+  return {
+    $comment:
+      'Starter written by `npm run expectations -- --init` (scripts/baseline.ts): every role on every site, requested scopes granted. Run the main job, then `npm run expectations -- --write` to record what was observed. Schema: fixtures/rest/expectations.ts.',
+    version: 1,
+    app: opts.app,
+    sites,
+    defaults: { granted: 'requested', absent: 'unrequested' },
+    outcomes: {},
+    accounts: Object.fromEntries(opts.roles.map((r) => [r, { accessibleSites: { present: [...keys], absent: [] }, sites: {} }])),
+  };
+}
+
+async function tenantInfoCloudId(host: string): Promise<string> {
+  const res = await fetch(`https://${host}/_edge/tenant_info`, { signal: AbortSignal.timeout(15_000) });
+  const body = (await res.json().catch(() => ({}))) as { cloudId?: unknown };
+  if (!res.ok || typeof body.cloudId !== 'string')
+    throw new Error(`https://${host}/_edge/tenant_info answered ${res.status} without a cloudId. Fix: check the host in ATLASSIAN_SITES.`);
+  return body.cloudId;
+}
+
 export interface BaselineRun {
   restFile: string;
   toolsFile: string;
@@ -250,7 +294,37 @@ export function runBaseline(opts: { resultsDir: string; write: boolean; env?: No
   return { restFile, toolsFile, restDiff, toolsDiff, written: opts.write };
 }
 
-function main(argv: string[]): number {
+async function init(): Promise<number> {
+  const config = loadConfig();
+  if (!config.expectationsFile)
+    throw new Error('EXPECTATIONS_FILE is not set. Fix: set it in .env to the file to create (see .env.example).');
+  if (!config.sites?.length)
+    throw new Error('ATLASSIAN_SITES is not set. Fix: list your site host names (e.g. acme.atlassian.net) in .env.');
+  const file = path.resolve(ROOT, config.expectationsFile);
+  if (existsSync(file)) throw new Error(`${path.relative(ROOT, file)} exists already. Fix: use --write to update it from a run.`);
+  const starter = await starterExpectations({ app: config.app.clientId, roles: config.accounts.map((a) => a.role), sites: config.sites });
+  parseExpectations(JSON.stringify(starter), {
+    file,
+    catalog: loadCatalog(),
+    roles: config.accounts.map((a) => a.role),
+    requested: config.app.scopes,
+  });
+  atomicWrite(file, `${JSON.stringify(starter, null, 2)}\n`);
+  console.log(
+    `expectations: wrote the starter ${path.relative(ROOT, file)} (${Object.keys(starter.sites).length} site(s), ${config.accounts.length} role(s)).`,
+  );
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--init')) {
+    try {
+      return await init();
+    } catch (e) {
+      console.error(`expectations: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const i = argv.indexOf('--results');
   const resultsDir = path.resolve(i >= 0 && argv[i + 1] ? argv[i + 1]! : path.join(reportsDirFromEnv(), 'allure-results'));
   try {
@@ -273,4 +347,4 @@ function main(argv: string[]): number {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main(process.argv.slice(2)));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2)).then((c) => process.exit(c));

@@ -15,7 +15,7 @@ import { loadConfig, ROOT } from '../../fixtures/core/config.ts';
 import type { ToolExpectations } from '../../fixtures/mcp/expectations.ts';
 import { type Expectations, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { loadCatalog } from '../../fixtures/rest/scopes.ts';
-import { jsonDiff, restBaseline, toolsBaseline } from '../../scripts/baseline.ts';
+import { jsonDiff, restBaseline, siteKeyOf, starterExpectations, toolsBaseline } from '../../scripts/baseline.ts';
 import { runGate } from '../../scripts/gate.ts';
 import { readResults } from '../../scripts/lib/results.ts';
 import { type SyntheticTest, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
@@ -160,4 +160,18 @@ test('tools: a passing tool is listed, a failing one becomes a known failure, on
     ].sort(),
   );
   expect(next.$comment).toBe(prev.$comment);
+});
+
+test('--init: a starter file from the configured sites and roles loads and predicts the defaults', async () => {
+  const starter = await starterExpectations(
+    { app: 'sim-client-3lo', roles, sites: ['acme-sim.atlassian.net', 'globex-sim.atlassian.net'] },
+    async (host) => (host.startsWith('acme') ? seed.site('acme').cloudId : seed.site('globex').cloudId),
+  );
+  const exp = load(JSON.stringify(starter));
+  expect(exp.sites.map((s) => `${s.key} ${s.url}`)).toEqual([
+    'acme-sim https://acme-sim.atlassian.net',
+    'globex-sim https://globex-sim.atlassian.net',
+  ]);
+  expect(exp.expected('member', 'acme-sim', cell.scope)).toBe('granted');
+  expect(siteKeyOf('My_Site.atlassian.net')).toBe('my-site');
 });
