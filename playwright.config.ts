@@ -6,6 +6,7 @@
  *  - api / mcp: the REST and MCP suites, against the shared target.
  *  - sim: the simulator's own behaviour (tests/sim), each test on a private simulator.
  *  - self: the harness's own tests (private simulators flipped into broken states).
+ *  - contract: the simulator's REST responses against Atlassian's published schemas (tests/contract, jira.js, confluence.js).
  *
  * Trace, screenshot and video are OFF: Playwright cannot redact traces and the consent pages carry passwords.
  * The consent driver takes its own screenshot on an unknown screen with every input blanked first.
