@@ -10,7 +10,7 @@ import { documentedRenames } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists } from '../../fixtures/mcp/drift.ts';
 import type { ToolProfile } from '../../fixtures/mcp/expectations.ts';
 import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
-import { isMetaTool } from '../../fixtures/mcp/operations.ts';
+import { isMetaTool, readOnly } from '../../fixtures/mcp/operations.ts';
 import { describeItem } from '../../fixtures/mcp/sweep.ts';
 import { divergenceError, driftError } from '../../fixtures/mcp/verdicts.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
@@ -45,7 +45,8 @@ test('a destructive operation the admin enabled runs through executeDestructive,
   expect(del!.via).toBe('executeDestructive');
   expect(del!.status, describeItem(del!)).toBe('passed');
   const created = r.items.find((i) => i.operation === 'createJiraIssue')?.record?.output as { key?: string } | undefined;
-  expect((del!.record?.output as { key?: string }).key).toBe(created?.key);
+  expect(created?.key, 'createJiraIssue answered a key').toBeTruthy();
+  expect((del!.record?.output as { key?: string } | undefined)?.key).toBe(created?.key);
   expect(
     r.listing.records.some((x) => x.operation === 'getToolDescription' && x.ok),
     'getToolDescription asked once',
@@ -168,4 +169,18 @@ test('a sandbox project that is gone is sandbox-missing with the fix', async ({ 
   expect(create?.status, create && describeItem(create)).toBe('failed');
   expect(create?.category).toBe('sandbox-missing');
   expect(create?.reason).toContain('NOSUCHSBX');
+});
+
+test('an operation whose nature nobody states is never changed blindly: not exercised, with the reason', async ({ mcp, sim }) => {
+  await sim.admin.patchWorld({ org: { mcp: { extraTools: [{ name: 'harnessMysteryOperation', kind: 'read' }] } } });
+  const s = await mcp.session({ endpoint: 'v1', fresh: true });
+  const listing = await s.operations();
+  const op = listing.operations.find((o) => o.name === 'harnessMysteryOperation');
+  expect(op?.readOnlyHint, 'the simulator annotates it read-only').toBe(true);
+  // without annotations and with a name that says nothing, the sweep may not assume it only reads
+  expect(readOnly({ ...op!, readOnlyHint: undefined })).toBeUndefined();
+  expect(readOnly({ ...op!, readOnlyHint: undefined, name: 'getHarnessMystery' })).toBe(true);
+  expect(readOnly({ ...op!, readOnlyHint: undefined, name: 'deleteHarnessMystery' })).toBe(false);
+  const r = await mcp.sweep({ endpoint: 'v1', writes: false });
+  expect(r.items.find((i) => i.operation === 'harnessMysteryOperation')?.status).toBe('passed');
 });
