@@ -46,11 +46,11 @@ function runAndKill(args: string[], env: NodeJS.ProcessEnv, killAfterMs: number,
   });
   const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   const limit = setTimeout(() => child.kill('SIGKILL'), hardLimitMs);
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; out: string }>((resolve) => {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; out: string; pid?: number }>((resolve) => {
     child.once('exit', (code, signal) => {
       clearTimeout(kill);
       clearTimeout(limit);
-      resolve({ code, signal, ms: Date.now() - t0, out });
+      resolve({ code, signal, ms: Date.now() - t0, out, pid: child.pid });
     });
   });
 }
@@ -151,7 +151,7 @@ test('10 report steps killed at random points: no history line lost, no lock or 
         ...readdirSync(historyDir).filter((f) => /\.tmp-|\.lock$/.test(f)),
       ];
       log.push(
-        `kill ${i} at ${at}/${full} ms (${killed.signal ?? `exit ${killed.code}`}): lines ${before.length} → ${afterKill.length} → ${after.length}; next report exit ${next.code} in ${next.ms} ms; left ${left.join(',') || 'nothing'}`,
+        `kill ${i} at ${at}/${full} ms (pid ${killed.pid} ${killed.signal ?? `exit ${killed.code}`}): lines ${before.length} → ${afterKill.length} → ${after.length}; next report (pid ${next.pid}) exit ${next.code} in ${next.ms} ms; left ${left.join(',') || 'nothing'}`,
       );
       expect.soft(next.code, `kill ${i}: the next report succeeds\n${next.out}`).toBe(0);
       expect.soft(after.slice(0, before.length), `kill ${i}: no line lost`).toEqual(before);
@@ -162,6 +162,7 @@ test('10 report steps killed at random points: no history line lost, no lock or 
     }
   } finally {
     await testInfo.attach('kills', { body: log.join('\n'), contentType: 'text/plain' });
+    process.stdout.write(`${log.join('\n')}\n`);
     rmSync(reports, { recursive: true, force: true });
   }
 });

@@ -42,7 +42,16 @@ interface Cell {
   transientAbsorbed: boolean;
   /** in the default run (the others under npm run test:faults) */
   representative?: boolean;
+  /**
+   * A harness defect this cell exposes today, per mode: the cell is marked `test.fail` with this reason, so it
+   * turns red (an unexpected pass) the day the harness is fixed and the mark must go.
+   */
+  gaps?: Partial<Record<'transient' | 'persistent', string>>;
 }
+
+const NOT_RETRIED = 'fixtures/rest/client.ts retries only 429 and 503: a single transient 500/502 fails the test (no retry, no flaky mark)';
+const NO_TRANSPORT_CODE =
+  'no category code exists for a transport failure (reset / stall): the REST test fails without an outcome label or as `unexpected`';
 
 const CELLS: Cell[] = [
   { profile: 'latency', surface: 'rest', target: { role: 'api' }, persistent: 'granted', transientAbsorbed: true },
@@ -54,11 +63,48 @@ const CELLS: Cell[] = [
     transientAbsorbed: true,
     representative: true,
   },
-  { profile: 'server-error', surface: 'rest', target: { role: 'api' }, persistent: 'server-error', transientAbsorbed: true },
-  { profile: 'bad-gateway', surface: 'rest', target: { role: 'api' }, persistent: 'server-error', transientAbsorbed: true },
-  { profile: 'unavailable', surface: 'rest', target: { role: 'api' }, persistent: 'server-error', transientAbsorbed: true },
-  { profile: 'connection-reset', surface: 'rest', target: { role: 'api' }, persistent: 'network-error', transientAbsorbed: true },
-  { profile: 'stalled', surface: 'rest', target: { role: 'api', stallMs: 3000 }, persistent: 'network-error', transientAbsorbed: true },
+  {
+    profile: 'server-error',
+    surface: 'rest',
+    target: { role: 'api' },
+    persistent: 'server-error',
+    transientAbsorbed: true,
+    gaps: { transient: NOT_RETRIED },
+  },
+  {
+    profile: 'bad-gateway',
+    surface: 'rest',
+    target: { role: 'api' },
+    persistent: 'server-error',
+    transientAbsorbed: true,
+    gaps: { transient: NOT_RETRIED },
+  },
+  {
+    profile: 'unavailable',
+    surface: 'rest',
+    target: { role: 'api' },
+    persistent: 'server-error',
+    transientAbsorbed: true,
+    gaps: {
+      transient: 'the 503 is absorbed, but by a call that records no evidence: no record says `retries` > 0, the night reads as clean',
+    },
+  },
+  {
+    profile: 'connection-reset',
+    surface: 'rest',
+    target: { role: 'api' },
+    persistent: 'network-error',
+    transientAbsorbed: true,
+    gaps: { transient: NOT_RETRIED, persistent: NO_TRANSPORT_CODE },
+  },
+  {
+    profile: 'stalled',
+    surface: 'rest',
+    target: { role: 'api', stallMs: 3000 },
+    persistent: 'network-error',
+    transientAbsorbed: true,
+    gaps: { transient: NOT_RETRIED, persistent: NO_TRANSPORT_CODE },
+  },
   { profile: 'token-expiry-early', surface: 'rest', target: { role: 'api' }, persistent: 'token-invalid', transientAbsorbed: true },
   {
     profile: 'mcp-session-dropped',
@@ -120,7 +166,10 @@ async function runCell(surface: Cell['surface'], rule: Record<string, unknown>, 
       timeoutMs: SUBRUN_TIMEOUT_MS,
       testTimeoutMs: 45_000,
     });
-    const faults = (await sim.admin.requests(seq)).filter((e) => (e as { fault?: unknown }).fault);
+    // token-expiry-early acts inside the token check: its trace is the 401 it caused
+    const faults = (await sim.admin.requests(seq)).filter(
+      (e) => (e as { fault?: unknown }).fault || (rule.name === 'token-expiry-early' && e.status === 401),
+    );
     return { r, rows: readSubrun(reportsDir), faults };
   } finally {
     if (fresh) await sim.stop();
@@ -133,6 +182,8 @@ for (const cell of CELLS) {
     test(`${cell.profile} (${mode}) on ${cell.surface}`, async ({}, testInfo) => {
       test.skip(!FULL && !cell.representative, 'the full fault matrix runs under npm run test:faults');
       test.setTimeout(SUBRUN_TIMEOUT_MS + 120_000);
+      const gap = cell.gaps?.[mode];
+      test.fail(!!gap, `known harness gap: ${gap}`);
       const tmp = mkdtempSync(path.join(os.tmpdir(), 'fault-matrix-'));
       try {
         const { r, rows, faults } = await runCell(
