@@ -1,7 +1,7 @@
 /**
  * OAuth bearer tokens on the simulated Rovo MCP server, obtained over plain HTTP through sim-core's login, authorize
  * and consent (the browser-driven pages have their own specs):
- *  - user story 2 (../shared/user-stories/mcp-tool-calls-fail.txt): a console OAuth 2.0 (3LO) app token works on REST,
+ *  - user story 2 (docs/user-stories.md §2): a console OAuth 2.0 (3LO) app token works on REST,
  *    initialises an MCP session and lists tools, yet every tool call returns the generic trouble text and `search`
  *    the connection-settings text (org.mcp.rejectConsole3loTokens, default true = real behaviour [S18]);
  *  - an MCP client registered through DCR with PKCE S256 + resource works, limited to the consented site;
