@@ -1,5 +1,5 @@
 /**
- * OAuth bearer tokens on the simulated Rovo MCP server, obtained over plain HTTP through sim-core's login, authorize
+ * OAuth bearer tokens on the simulated Rovo MCP server, obtained over plain HTTP through the simulator's login, authorize
  * and consent (the browser-driven pages have their own specs):
  *  - user story 2 (docs/user-stories.md §2): a console OAuth 2.0 (3LO) app token works on REST,
  *    initialises an MCP session and lists tools, yet every tool call returns the generic trouble text and `search`

@@ -9,9 +9,9 @@
  *                                                              issuer cf.mcp (org.mcp.issuerQuirk, default: what the real
  *                                                              server answers, "The v2 generation" [S21][S31]) or mcp [S26][S30]
  *   POST /v1/register                                        → DCR (201) [S30]; 404 when org.mcp.dcrEnabled is false
- *   GET  /v1/authorize → 302 to <auth>/authorize (sim-core does login, consent, PKCE, domain allowlist);
+ *   GET  /v1/authorize → 302 to <auth>/authorize (the auth host does login, consent, PKCE, domain allowlist);
  *                        500 "Internal server error" when org.mcp.authorizeError (#193, #108)
- *   POST /v1/token     → sim-core's token endpoint in-process (the SDK does not follow redirects on token requests)
+ *   POST /v1/token     → the auth host's token endpoint in-process (the SDK does not follow redirects on token requests)
  *   /authorize, /token, /register (unversioned)              → 404 [S33]
  *  auth host
  *   GET  /.well-known/oauth-authorization-server/<tenant>    → path-scoped AS metadata (RFC 8414 §3.1 path insertion);
@@ -80,7 +80,7 @@ function asCommon(): Record<string, unknown> {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
-    // sim-core's /authorize accepts S256 only (one real probe also lists plain [S28][S38])
+    // the auth host's /authorize accepts S256 only (one real probe also lists plain [S28][S38])
     code_challenge_methods_supported: ['S256'],
     scopes_supported: scopesSupported(),
     // "The v2 generation" (3P): CIMD advertised (the simulator's /authorize still needs a registered client_id)

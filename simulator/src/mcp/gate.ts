@@ -14,7 +14,7 @@
  *  3. org.mcp.ipAllowlist w/o caller   → TEXT.ipBlocked (§3: "IP allowlisting applies to MCP calls")
  *  4. API token / service key and org.mcp.apiTokenAuth false → TEXT.apiTokenDisabled (§2b)
  *  5. console 3LO OAuth token and org.mcp.rejectConsole3loTokens → TEXT.trouble; `search` → TEXT.connectionSettings
- *     (user story 2; KB S18 "plain OAuth 2.0 3LO app … instead of OAuth 2.1 with DCR")
+ *     (docs/user-stories.md §2; KB S18 "plain OAuth 2.0 3LO app … instead of OAuth 2.1 with DCR")
  *  6. org.mcp.toolFault on an endpoint in org.mcp.toolFaultEndpoints → the chosen §5 text (app-not-installed: writes only)
  *  7. agent-interface scope family: no scope of the family → TEXT.scopeMismatch; some missing → insufficientScopes()
  *  8. an account with no Jira/Confluence site (every tool but atlassianUserInfo) → TEXT.noSupportedSite

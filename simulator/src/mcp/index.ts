@@ -1,6 +1,6 @@
 /**
  * The simulated Atlassian Rovo MCP server (atlassian-mcp.md; docs: simulator/docs/mcp.md).
- * sim-core's main.ts calls registerMcp with the mcp-host router and the auth-host router.
+ * src/main.ts calls registerMcp with the mcp-host router and the auth-host router.
  */
 import type { Router } from '../http.ts';
 import { onReset } from '../state.ts';

@@ -2,8 +2,8 @@
  * Who is calling the MCP server: the three auth modes of atlassian-mcp.md §2 resolved to one Principal, and the
  * per-endpoint unauthenticated 401 (§1).
  *
- *  - OAuth bearer (§2a): `Authorization: Bearer <access token>` from sim-core's token endpoint. kind 'mcp' apps are
- *    MCP clients (DCR); kind '3lo' apps are console OAuth 2.0 apps (user story 2).
+ *  - OAuth bearer (§2a): `Authorization: Bearer <access token>` from the auth host's token endpoint. kind 'mcp' apps are
+ *    MCP clients (DCR); kind '3lo' apps are console OAuth 2.0 apps (docs/user-stories.md §2).
  *  - Personal API token (§2b): `Authorization: Basic base64(email:api_token)`.
  *  - Service-account API key (§2b): `Authorization: Bearer <api_key>`.
  */
