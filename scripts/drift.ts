@@ -10,6 +10,8 @@
  *
  * The comparison itself is fixtures/core/shape.ts `compareRecordings`.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../fixtures/core/config.ts';
@@ -19,6 +21,24 @@ import { readRecording, runRecorded } from './record.ts';
 export function drift(recorded: Recording, observed: Recording): { report: DriftReport; text: string; exitCode: number } {
   const report = compareRecordings(recorded, observed);
   return { report, text: formatDrift(report), exitCode: report.calls.length ? 1 : 0 };
+}
+
+/**
+ * The suites against the embedded simulator with its own settings only (.env.sim): the team's .env names real
+ * accounts and sites, so it is replaced by an empty file for this run (HARNESS_ENV_FILE).
+ */
+function simulatorRecording(mainArgs: string[]): Recording {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'harness-drift-'));
+  try {
+    const empty = path.join(dir, 'empty.env');
+    writeFileSync(empty, '');
+    const env: NodeJS.ProcessEnv = { ...process.env, TARGET: 'sim', HARNESS_ENV_FILE: empty };
+    // settings a CI job passes as environment values would override .env.sim too
+    for (const k of Object.keys(env)) if (/^(ATLASSIAN_|ACCOUNT_|MCP_|EXPECTATIONS_FILE$|REHEARSAL$)/.test(k)) delete env[k];
+    return runRecorded(mainArgs, env).recording;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function main(argv: string[]): number {
@@ -38,9 +58,7 @@ function main(argv: string[]): number {
   let observed: Recording;
   try {
     recorded = readRecording(dir);
-    observed = observedDir
-      ? readRecording(path.resolve(ROOT, observedDir))
-      : runRecorded(mainArgs, { ...process.env, TARGET: 'sim' }).recording;
+    observed = observedDir ? readRecording(path.resolve(ROOT, observedDir)) : simulatorRecording(mainArgs);
   } catch (e) {
     console.error(`drift: ${(e as Error).message}`);
     return 2;
