@@ -4,9 +4,10 @@
  * names (https://auth.atlassian.com, api., mcp.) resolved to a TLS simulator this test owns. The sub-run gets the
  * simulator's admin API and canary but dead plain-HTTP URLs, so a client that bypassed the real host names (or the
  * pinned dispatcher) would fail instead of reaching the simulator another way. Asserted: the sub-run passes, every
- * REST and MCP evidence record names a real host URL, and the simulator's request log has the calls on each host.
+ * REST and MCP evidence record names a real host URL, the shape recording (fixtures/core/shape.ts) holds both
+ * surfaces, and the simulator's request log has the calls on each host.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -56,6 +57,8 @@ test('the consent, api and mcp suites pass under rehearsal, every REST and MCP c
         REHEARSAL: '1',
         // global setup starts no TLS simulator of its own: this one, with a token store of this test
         HARNESS_REHEARSAL: JSON.stringify({ ...rehearsal.wire, authDir: path.join(tmp, 'auth') }),
+        // recording (scripts/record.ts) on, as `npm run record` turns it on for a real run
+        HARNESS_RECORD_DIR: path.join(tmp, 'record'),
       },
     });
     await testInfo.attach('rehearsal sub-run', { body: run.output, contentType: 'text/plain' });
@@ -80,6 +83,17 @@ test('the consent, api and mcp suites pass under rehearsal, every REST and MCP c
     for (const r of mcp) expect(r.url, `${r.operation}`).toMatch(/^https:\/\/mcp\.atlassian\.com\//);
     // cloudId routing: a call to a site went through /ex/jira/<cloudId> on api.atlassian.com
     expect(rest.some((r) => r.url?.startsWith('https://api.atlassian.com/ex/'))).toBe(true);
+
+    // the recording of the run holds both surfaces, REST with its cloudId routing templated
+    const shapes = readdirSync(path.join(tmp, 'record'))
+      .flatMap((f) =>
+        readFileSync(path.join(tmp, 'record', f), 'utf8')
+          .split('\n')
+          .filter(Boolean),
+      )
+      .map((l) => JSON.parse(l) as { surface: string; call: string; headers: string[] });
+    expect(shapes.some((r) => r.surface === 'rest' && r.call.includes('/ex/jira/{cloudId}/'))).toBe(true);
+    expect(shapes.some((r) => r.surface === 'mcp' && r.headers.includes('atl-traceid'))).toBe(true);
 
     // every host answered recognised requests over the TLS listener (the plain ones were never handed over)
     const log = await rehearsal.sim.admin.requests();
