@@ -127,7 +127,7 @@ const GROUPS: Group[] = [
     mutations: [
       {
         name: 'apiTokenAuth false',
-        fails: /personal API token|initialize returns|cloudId accepts/,
+        fails: /personal API token|every call records session id/,
         outcome: 'api-token-disabled',
         mayFail: /./,
       },
