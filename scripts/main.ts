@@ -17,10 +17,10 @@
  * continues the history once.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import lockfile from 'proper-lockfile';
+import { lockOwnerNote, lockWithOwner } from '../fixtures/core/atomic.ts';
 import { ConfigError, type HarnessConfig, loadConfig, ROOT, titleWordPattern } from '../fixtures/core/config.ts';
 import { SimulatorStartError, startSimulator } from '../fixtures/core/simulator.ts';
 import { loadExpectations } from '../fixtures/rest/expectations.ts';
@@ -74,59 +74,28 @@ export interface ReportsLock {
 
 /**
  * One job per reports folder: a second main (or merge) job on the same folder is refused instead of mixing its
- * results into the first one's. proper-lockfile keeps `<dir>/.main.lock` fresh while held; a lock left by a killed
- * job is stale after 20 s and taken over.
+ * results into the first one's. fixtures/core/atomic.ts `lockWithOwner` keeps `<dir>/.main.lock` fresh while held and
+ * notes the holder in `<dir>/.main.owner`; a lock left by a job that is gone from this machine is taken over at once,
+ * any other after 20 s without refresh.
  */
 export async function acquireReportsLock(dir: string, what: string): Promise<ReportsLock> {
-  const lockPath = path.join(dir, '.main.lock');
-  const ownerFile = path.join(dir, '.main.owner');
-  const take = () =>
-    lockfile.lock(dir, {
-      lockfilePath: lockPath,
-      realpath: false,
-      stale: 20_000,
-      update: 5_000,
-      retries: 0,
-      onCompromised: (err) => process.stderr.write(`warning: the lock on ${shownPath(dir)} was lost (${err.message})\n`),
-    });
-  let release: () => Promise<void>;
+  const file = path.join(dir, '.main');
   try {
-    release = await take();
+    const release = await lockWithOwner(file, {
+      staleMs: 20_000,
+      waitMs: 0,
+      note: what,
+      onCompromised: (err) => process.stderr.write(`warning: the lock on ${shownPath(dir)} was lost (${err.message})\n`),
+      onTakeover: (owner) =>
+        process.stderr.write(`note: taking over the lock on ${shownPath(dir)} left by a job that is gone (${owner})\n`),
+    });
+    return { release };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-    let owner = '';
-    try {
-      owner = readFileSync(ownerFile, 'utf8').trim();
-    } catch {
-      // no owner note: the message stays generic
-    }
-    // a job on this machine that was killed: its lock is taken over at once (not after the 20 s staleness)
-    const pid = Number(/\bpid (\d+)/.exec(owner)?.[1]);
-    if (pid && !processAlive(pid)) {
-      process.stderr.write(`note: taking over the lock on ${shownPath(dir)} left by a job that is gone (${owner})\n`);
-      rmSync(lockPath, { recursive: true, force: true });
-      return acquireReportsLock(dir, what);
-    }
-    if (owner) owner = ` (${owner})`;
+    const owner = lockOwnerNote(file);
     throw new BadInputError(
-      `another job is already running on ${shownPath(dir)}${owner}; this ${what} was refused so the two do not mix their results. Fix: wait for it to finish, or give this run its own folder with HARNESS_REPORTS_DIR=reports/other.`,
+      `another job is already running on ${shownPath(dir)}${owner ? ` (${owner})` : ''}; this ${what} was refused so the two do not mix their results. Fix: wait for it to finish, or give this run its own folder with HARNESS_REPORTS_DIR=reports/other.`,
     );
-  }
-  writeFileSync(ownerFile, `${what}, pid ${process.pid}, started ${new Date().toISOString()}`);
-  return {
-    async release() {
-      rmSync(ownerFile, { force: true });
-      await release().catch(() => {});
-    },
-  };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
