@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { type Recording, setRecordDir } from '../../fixtures/core/shape.ts';
+import { diffShapes, pathTemplate, type Recording, setRecordDir, shapeOf } from '../../fixtures/core/shape.ts';
 import { type SimHandle, startSimulator } from '../../fixtures/core/simulator.ts';
 import { McpSession } from '../../fixtures/mcp/session.ts';
 import { RestClient } from '../../fixtures/rest/client.ts';
@@ -135,4 +135,22 @@ test('a status the simulator changed (a fault rule) is reported as status, heade
   expect(search?.diffs).toContainEqual(expect.objectContaining({ kind: 'missing key', at: '$.values' }));
   expect(r.report.calls).toHaveLength(1);
   expect(r.text).toContain('status at status: recorded 200, simulator 503');
+});
+
+test('shapes: ids become placeholders, a sometimes-null object stays readable, values never appear', () => {
+  expect(pathTemplate(`/ex/jira/${ACME}/rest/api/3/issue/DEMO-12/comment/10042?expand=x&startAt=0`)).toBe(
+    '/ex/jira/{cloudId}/rest/api/3/issue/{issueKey}/comment/{id}?expand=&startAt=',
+  );
+  expect(pathTemplate('/rest/api/3/user?accountId=557058:00000000-0000-4000-8000-0000000000a1')).toBe('/rest/api/3/user?accountId=');
+  const s = shapeOf([
+    { a: null, message: 'Issue does not exist', name: 'Alice Example' },
+    { a: { b: 1 }, message: 'x@y.example' },
+  ]);
+  expect(s).toEqual([{ a: { $also: 'null', b: 'number' }, message: 'string|text:Issue does not exist', name: 'string' }]);
+  expect(diffShapes(s, [{ a: { b: 'number' }, message: 'string|text:Issue does not exist', name: 'string' }])).toEqual([
+    { kind: 'type', at: '$[].a', recorded: 'object|null', observed: 'object|(none)' },
+  ]);
+  expect(diffShapes({ message: 'text:Unauthorized' }, { message: 'text:Forbidden' })).toEqual([
+    { kind: 'text', at: '$.message', recorded: 'text:Unauthorized', observed: 'text:Forbidden' },
+  ]);
 });
