@@ -171,6 +171,41 @@ test.describe('fault profiles', () => {
     }
   });
 
+  test('mcp-session-dropped ends the session on the server: with the fault cleared, the old id is still a 404', async ({ sim }) => {
+    const auth = basic(ACCOUNTS.member.email, 'ATATT3xSIMCANARY-member-scoped-token');
+    const transport = new StreamableHTTPClientTransport(new URL(`${sim.urls.mcp}/v1/mcp`), {
+      requestInit: { headers: { Authorization: auth } },
+    });
+    const client = new Client({ name: 'fault-profiles', version: '0' });
+    await client.connect(transport);
+    const sessionId = transport.sessionId!;
+    const listTools = (id: number) =>
+      fetch(`${sim.urls.mcp}/v1/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: auth,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' }),
+      });
+    try {
+      expect((await client.listTools()).tools.length, 'the session works before the fault').toBeGreaterThan(0);
+      await profiles(sim, { name: 'mcp-session-dropped' });
+      expect((await listTools(1)).status).toBe(404);
+      await sim.admin.clearFaults();
+      const after = await listTools(2);
+      expect(after.status, 'a normal request on the dropped session').toBe(404);
+      expect(await after.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      const last = (await logFor(sim, '/v1/mcp')).at(-1);
+      expect(last?.fault, 'the second 404 came from the session map, not the fault').toBeUndefined();
+    } finally {
+      await client.close();
+    }
+  });
+
   test('consent-slow: GET /consent takes at least latencyMs and still answers', async ({ sim }) => {
     await profiles(sim, { name: 'consent-slow', latencyMs: 300, jitterMs: 0 });
     const t0 = Date.now();

@@ -18,6 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { onMcpSessionDrop } from '../faults.ts';
 import type { Ctx } from '../http.ts';
 import { count, world } from '../state.ts';
 import { callerIp } from './gate.ts';
@@ -48,6 +49,22 @@ export function dropAllSessions(): void {
     for (const s of all) void s.close().catch(() => undefined);
   }
 }
+
+/**
+ * End one session by its id on whichever endpoint holds it (the `mcp-session-dropped` fault, faults.ts): it is gone
+ * for every later request too, and the request that fired the fault gets the unknown-session 404 below.
+ */
+function dropSession(id: string): boolean {
+  for (const map of Object.values(sessions)) {
+    const s = map.get(id);
+    if (!s) continue;
+    map.delete(id);
+    void s.close().catch(() => undefined);
+    return true;
+  }
+  return false;
+}
+onMcpSessionDrop(dropSession);
 
 function rpcError(ctx: Ctx, status: number, code: number, message: string, id: unknown = null, headers?: Record<string, string>): void {
   ctx.json(status, { jsonrpc: '2.0', error: { code, message }, id }, headers);
