@@ -16,7 +16,7 @@ async function profiles(sim: SimHandle, ...selections: Array<Record<string, unkn
 const login = (sim: SimHandle, signal?: AbortSignal) => fetch(`${sim.urls.id}/login`, { ...(signal ? { signal } : {}) });
 
 async function logFor(sim: SimHandle, path: string) {
-  return (await sim.admin.requests()).filter((e) => e.path.split('?')[0] === path) as Array<{ status: number; fault?: string }>;
+  return (await sim.admin.requests()).filter((e) => e.path.split('?')[0] === path);
 }
 
 test.describe('fault profiles', () => {
