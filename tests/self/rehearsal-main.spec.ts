@@ -1,6 +1,6 @@
 /**
  * The main job's suites under rehearsal (REHEARSAL=1, TARGET=atlassian; fixtures/core/rehearsal.ts): the consent
- * setup, a few api cells and a few MCP calls run as a Playwright sub-run (tests/support/subrun.ts) with the real host
+ * setup, a few api cells, a few MCP calls and the MCP OAuth flow in the `page` browser run as a Playwright sub-run (tests/support/subrun.ts) with the real host
  * names (https://auth.atlassian.com, api., mcp.) resolved to a TLS simulator this test owns. The sub-run gets the
  * simulator's admin API and canary but dead plain-HTTP URLs, so a client that bypassed the real host names (or the
  * pinned dispatcher) would fail instead of reaching the simulator another way. Asserted: the sub-run passes, every
@@ -28,6 +28,8 @@ const SELECTION = [
   'initialize returns a session id, a protocol version and the tools capability',
   'personal API token \\(Basic email:token\\) initialises and calls tools as that user',
   'a wrong bearer token is refused with 401',
+  // the `page` fixture's browser: MCP OAuth 2.1 discovery on mcp.atlassian.com, consent on auth.atlassian.com
+  'v1: MCP OAuth 2.1 client \\(DCR \\+ PKCE \\+ consent\\) gets a token that calls tools',
 ];
 
 test('the consent, api and mcp suites pass under rehearsal, every REST and MCP call on the real host names', async ({}, testInfo) => {
@@ -49,6 +51,7 @@ test('the consent, api and mcp suites pass under rehearsal, every REST and MCP c
         'tests/api/sites.spec.ts',
         'tests/mcp/initialize.spec.ts',
         'tests/mcp/auth-modes.spec.ts',
+        'tests/mcp/oauth-flow.spec.ts',
       ],
       env: {
         // TARGET=atlassian does not read .env.sim: the simulator's app and accounts, as a team's .env would hold them
@@ -68,8 +71,16 @@ test('the consent, api and mcp suites pass under rehearsal, every REST and MCP c
     expect(run.code, `${digest(rows)}\n${run.output.slice(-3000)}`).toBe(0);
     const passed = [...rows.values()].filter((r) => r.status === 'passed');
     expect(passed.length, digest(rows)).toBe(rows.size);
-    // the consent setup, 3 REST cells and at least one MCP test per selected title ran
-    expect(rows.size, digest(rows)).toBeGreaterThanOrEqual(SELECTION.length + 1);
+    // every selected title ran (and passed), besides the consent setup
+    for (const title of SELECTION)
+      expect(
+        passed.some((r) => new RegExp(title).test(r.title)),
+        `${title}\n${digest(rows)}`,
+      ).toBe(true);
+    expect(
+      passed.some((r) => r.title.startsWith('member gets a stored token')),
+      digest(rows),
+    ).toBe(true);
 
     const records: EvidenceRecord[] = [];
     for (const r of rows.values())
