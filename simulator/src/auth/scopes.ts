@@ -24,7 +24,7 @@ export const SCOPE_TITLES: Readonly<Record<string, string>> = {
   'read:page:confluence': 'View pages', // sim
   'write:page:confluence': 'Create and update pages', // sim
   'read:space:confluence': 'View space details', // sim
-  'read:attachment:confluence': 'View attachments', // sim
+  'read:attachment:confluence': 'View attachments', // sim (the reference gives no title for it)
   'read:comment:confluence': 'View comments', // sim
   'read:project:jira': 'View projects',
   'read:issue:jira': 'View issues',
