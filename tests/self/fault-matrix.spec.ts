@@ -112,7 +112,7 @@ const CELLS: Cell[] = [
     target: {},
     persistent: 'mcp-session-lost',
     transientAbsorbed: true,
-    representative: true,
+
     gaps: {
       transient:
         'a session dropped during the initialize test is not recovered there (the recovery of fixtures/mcp/session.ts covers tool calls only): it fails mcp-session-lost, no retry recorded',
