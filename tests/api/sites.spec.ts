@@ -61,6 +61,7 @@ for (const acct of config.accounts) {
         expected: 'site-not-authorized',
         subject: `${role} on an unknown cloudId`,
         evidenceName: `${refusal} on an unknown cloudId`,
+        cloudIdParameter: 'unknown (random)',
       });
       expect(outcome).toHaveOutcome('site-not-authorized');
     });
