@@ -128,12 +128,15 @@ export class CorruptHistoryError extends Error {
   }
 }
 
-/** Parse the trend file; throws CorruptHistoryError naming the first bad line. */
-export function readTrend(file: string): TrendLine[] {
+/**
+ * Parse a JSON-lines file, each line checked against `schema`; throws CorruptHistoryError naming the first bad line
+ * (not JSON, unexpected shape, or a last line cut off without its newline). A missing file has no lines.
+ */
+function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
-  const out: TrendLine[] = [];
+  const out: T[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     if (!l.trim()) continue;
@@ -143,12 +146,17 @@ export function readTrend(file: string): TrendLine[] {
     } catch (e) {
       throw new CorruptHistoryError(file, i + 1, `not JSON (${(e as Error).message})`);
     }
-    const r = TrendLineSchema.safeParse(parsed);
+    const r = schema.safeParse(parsed);
     if (!r.success) throw new CorruptHistoryError(file, i + 1, `unexpected shape at ${r.error.issues[0]?.path.join('.') || '(root)'}`);
     out.push(r.data);
   }
   if (text.length > 0 && !text.endsWith('\n')) throw new CorruptHistoryError(file, lines.length, 'last line is cut off (no newline)');
   return out;
+}
+
+/** Parse the trend file; throws CorruptHistoryError naming the first bad line. */
+export function readTrend(file: string): TrendLine[] {
+  return readJsonLines(file, TrendLineSchema);
 }
 
 /** Read the trend file; a corrupt one is moved aside (with a message) and an empty history returned. */
@@ -176,25 +184,12 @@ const AllureLineSchema = z.object({
  * Only the shape Allure relies on is checked.
  */
 export function validateAllureHistory(file: string): { ok: true; runs: number } | { ok: false; reason: string } {
-  if (!existsSync(file)) return { ok: true, runs: 0 };
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  let runs = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (!l.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(l);
-    } catch (e) {
-      return { ok: false, reason: `line ${i + 1}: not JSON (${(e as Error).message})` };
-    }
-    const r = AllureLineSchema.safeParse(parsed);
-    if (!r.success) return { ok: false, reason: `line ${i + 1}: unexpected shape at ${r.error.issues[0]?.path.join('.') || '(root)'}` };
-    runs++;
+  try {
+    return { ok: true, runs: readJsonLines(file, AllureLineSchema).length };
+  } catch (e) {
+    if (e instanceof CorruptHistoryError) return { ok: false, reason: e.message };
+    throw e;
   }
-  if (text.length > 0 && !text.endsWith('\n')) return { ok: false, reason: `line ${lines.length}: cut off (no newline)` };
-  return { ok: true, runs };
 }
 
 /** How long a report step may stop refreshing its lock before another run takes it over (proper-lockfile `stale`). */
