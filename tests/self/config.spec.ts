@@ -260,7 +260,7 @@ test('the CLI prints the effective configuration with secrets shown only as "set
 });
 
 test('fixtures/core/config.ts is the only reader of settings: elsewhere only the harness-internal hand-offs', () => {
-  const allowed = /^(HARNESS_SIM_URLS|HARNESS_BLOB_DIR|HARNESS_ALLURE_\w+|CI|PATH|HOME|TMPDIR)$/;
+  const allowed = /^(HARNESS_SIM_URLS|HARNESS_REHEARSAL|HARNESS_BLOB_DIR|HARNESS_ALLURE_\w+|CI|PATH|HOME|TMPDIR)$/;
   const offenders: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
