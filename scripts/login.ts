@@ -16,7 +16,6 @@ import { account, loadConfigOrExit } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
 import { startSimulator } from '../fixtures/core/simulator.ts';
 import { REAL_URLS } from '../fixtures/core/target.ts';
-import { DEFAULT_AUTH_DIR } from '../fixtures/tokens/provider.ts';
 import { makeKey, TokenStore, targetIdentity, tokenRecord } from '../fixtures/tokens/store.ts';
 
 const HUMAN_WAIT_MS = 10 * 60_000;
@@ -53,7 +52,7 @@ async function run(): Promise<number> {
       browser: async () => browser,
       authBase: urls.auth,
       app: config.app,
-      sessionDir: path.join(DEFAULT_AUTH_DIR, 'sessions'),
+      sessionDir: path.join(config.authDir, 'sessions'),
       sessionKey: identity,
       humanTimeoutMs: values.headed ? HUMAN_WAIT_MS : undefined,
       onNeedsHuman: (o) =>
@@ -71,7 +70,7 @@ async function run(): Promise<number> {
     return 1;
   }
   const key = makeKey(identity, acct.email, config.app.clientId, config.app.scopes);
-  new TokenStore(path.join(DEFAULT_AUTH_DIR, 'tokens')).write(
+  new TokenStore(path.join(config.authDir, 'tokens')).write(
     tokenRecord(key, acct.role, tokens, { sites: outcome.site ? [outcome.site] : [] }),
   );
   process.stdout.write(

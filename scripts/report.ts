@@ -177,10 +177,50 @@ function writePictures(
   return files;
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Under the history lock: an `allure generate` left running by a killed report step is stopped (bounded wait of 5 s),
+ * then the temp files it may have written since the lock's own clean-up are removed.
+ */
+async function stopOrphanAllure(historyDir: string, pidFile: string, recovered: string[]): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !pidAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  recovered.push(`allure generate left running by an interrupted report step (pid ${pid})`);
+  for (const f of readdirSync(historyDir))
+    if (/\.tmp-/.test(f)) {
+      rmSync(path.join(historyDir, f), { force: true });
+      recovered.push(`temp file ${f}`);
+    }
+}
+
 /** `allure generate` as an async child: the event loop stays free to refresh the history lock while it runs. */
-function runAllure(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: string | null; out: string }> {
+function runAllure(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  pidFile: string,
+): Promise<{ status: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A report step killed while allure runs leaves allure running (a child survives its parent's SIGKILL): the pid
+    // file lets the next report step stop it before it cleans up and writes history (stopOrphanAllure).
+    if (child.pid) writeFileSync(pidFile, String(child.pid));
+    child.on('close', () => rmSync(pidFile, { force: true }));
     const chunks: string[] = [];
     let size = 0;
     const keep = (b: Buffer) => {
@@ -252,6 +292,8 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
 
   const paths = historyPaths(reportsDir);
   const { release, recovered } = await lockHistory(paths.dir, say);
+  const allurePidFile = path.join(paths.dir, '.allure-generate.pid');
+  await stopOrphanAllure(paths.dir, allurePidFile, recovered);
   const movedAside: string[] = [];
   let tmpHistory: string | undefined;
   let causesTmp: string | undefined;
@@ -338,7 +380,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       `report: allure generate (${plural(tests.length, 'test')}, ${allureHistory.ok ? allureHistory.runs : 0} of ${historyLimit} runs of full history)…`,
     );
     const t0 = performance.now();
-    const r = await runAllure([ALLURE_CLI, 'generate', '--config', CONFIG, resultsDir], env);
+    const r = await runAllure([ALLURE_CLI, 'generate', '--config', CONFIG, resultsDir], env, allurePidFile);
     const allureMs = performance.now() - t0;
     const reportFile = path.join(outputDir, 'index.html');
     if (r.status !== 0 || !existsSync(reportFile)) {

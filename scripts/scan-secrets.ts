@@ -55,11 +55,12 @@ export function simulatorCanary(
 }
 
 /**
- * Default token store folders: HARNESS_TOKEN_STORE_DIR, then `.auth/tokens/` and the saved browser sessions in
- * `.auth/sessions/` (fixtures/tokens/provider.ts).
+ * Default token store folders: HARNESS_TOKEN_STORE_DIR, then `<HARNESS_AUTH_DIR or .auth>/tokens/` and the saved browser
+ * sessions in `<HARNESS_AUTH_DIR or .auth>/sessions/` (fixtures/tokens/fixture.ts).
  */
 export function defaultTokenStores(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [env.HARNESS_TOKEN_STORE_DIR, path.join(ROOT, '.auth', 'tokens'), path.join(ROOT, '.auth', 'sessions')]
+  const auth = env.HARNESS_AUTH_DIR ?? '.auth';
+  return [env.HARNESS_TOKEN_STORE_DIR, path.join(auth, 'tokens'), path.join(auth, 'sessions')]
     .filter((d): d is string => !!d)
     .map((d) => path.resolve(ROOT, d));
 }

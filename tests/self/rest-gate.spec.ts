@@ -19,14 +19,27 @@ import { WORLD } from '../support/world.ts';
 const ACME = WORLD.sites.acme.cloudId;
 const GLOBEX = WORLD.sites.globex.cloudId;
 
-function runApiSuite(sim: SimHandle, reportsDir: string, extra: string[]): Promise<{ code: number | null; output: string }> {
+/** Both runs share one token store of their own: tokens issued by this simulator, never another run's on the machine. */
+function runApiSuite(
+  sim: SimHandle,
+  reportsDir: string,
+  authDir: string,
+  extra: string[],
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '--project=api', '--workers=2', ...extra],
       {
         cwd: ROOT,
-        env: { ...process.env, HARNESS_SIM_URLS: JSON.stringify(sim.urls), HARNESS_REPORTS_DIR: reportsDir, TARGET: 'sim', CI: '' },
+        env: {
+          ...process.env,
+          HARNESS_SIM_URLS: JSON.stringify(sim.urls),
+          HARNESS_REPORTS_DIR: reportsDir,
+          HARNESS_AUTH_DIR: authDir,
+          TARGET: 'sim',
+          CI: '',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -48,7 +61,7 @@ test('the gate is green on the default world and red, naming every breakage with
   test.setTimeout(15 * 60_000);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'rest-gate-'));
   try {
-    const baseline = await runApiSuite(sim, path.join(tmp, 'baseline'), []);
+    const baseline = await runApiSuite(sim, path.join(tmp, 'baseline'), path.join(tmp, 'auth'), []);
     await testInfo.attach('baseline run', { body: baseline.output, contentType: 'text/plain' });
     expect(baseline.code, 'the api project passes on the default world').toBe(0);
     const green = await runGate({ reportsDir: path.join(tmp, 'baseline') });
@@ -75,7 +88,7 @@ test('the gate is green on the default world and red, naming every breakage with
         { role: 'api', pathRegex: '/rest/api/3/status$', status: 429, retryAfterSeconds: 1, rateLimitReason: 'jira-burst-based' }, // rate limit beyond the budget
       ],
     });
-    const broken = await runApiSuite(sim, path.join(tmp, 'broken'), ['--no-deps']);
+    const broken = await runApiSuite(sim, path.join(tmp, 'broken'), path.join(tmp, 'auth'), ['--no-deps']);
     await testInfo.attach('broken run', { body: broken.output, contentType: 'text/plain' });
     expect(broken.code, 'the api project fails on the broken world').not.toBe(0);
     const red = await runGate({ reportsDir: path.join(tmp, 'broken') });
