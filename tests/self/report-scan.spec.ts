@@ -283,7 +283,7 @@ test("the scanner, in its own process, checks the tokens of the run's token stor
   expect(without.status, without.stdout).toBe(0);
 });
 
-test("the canary comes from the simulator's ready line (env or the file global setup writes), SIMCANARY only as fallback", async () => {
+test("the canary comes from the simulator's ready line (env or the file global setup writes), the built-in marker only as fallback", async () => {
   const kinds = (env: NodeJS.ProcessEnv) =>
     configuredSecrets({ ...env, HARNESS_REPORTS_DIR: dir }, [])
       .filter((s) => s.kind.startsWith('simulator canary'))
