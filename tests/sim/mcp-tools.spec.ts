@@ -1,17 +1,9 @@
-/**
- * Tool results of the simulated Rovo MCP server match the world the REST gateway serves (read through the admin
- * API), cloudId accepts a UUID or a site hostname/URL, write tools change the world, errors come back as
- * `{"error":true,"message":…}` results (the v1 catalogue; the v2 generation is in mcp-v2.spec.ts).
- * Facts: atlassian-mcp.md §4, §5.
- */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { call, connect as connectClient, errorMessage, MEMBER, ok } from './mcp-client.ts';
 
 const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
 const GLOBEX = 'b2d4f6a8-0000-4000-8000-000000000002';
-const MEMBER = `Basic ${Buffer.from('member@sim.example:ATATT3xSIMCANARY-member-scoped-token').toString('base64')}`;
 
 interface WorldIssue {
   id: string;
@@ -33,33 +25,8 @@ interface WorldShape {
   data: Record<string, { jira: { issues: WorldIssue[] }; confluence: { pages: WorldPage[]; spaces: Array<{ id: string; key: string }> } }>;
 }
 
-async function connect(sim: SimHandle, path = '/v1/mcp', authorization = MEMBER) {
-  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), {
-    requestInit: { headers: { Authorization: authorization } },
-  });
-  const client = new Client({ name: 'sim-mcp-self', version: '0' });
-  await client.connect(transport);
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string }> {
-  const r = await client.callTool({ name, arguments: args });
-  const content = 'content' in r ? (r.content as Array<{ text?: string }>) : [];
-  return { isError: r.isError === true, text: content.map((c) => c.text ?? '').join('') };
-}
-
-async function ok<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const r = await call(client, name, args);
-  expect(r.isError, `${name} failed: ${r.text}`).toBe(false);
-  return JSON.parse(r.text) as T;
-}
-
-async function errorMessage(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
-  const r = await call(client, name, args);
-  expect(r.isError, `${name} should fail: ${r.text}`).toBe(true);
-  const body = JSON.parse(r.text) as { error: boolean; message: string };
-  expect(body.error).toBe(true);
-  return body.message;
+function connect(sim: SimHandle, path = '/v1/mcp', authorization = MEMBER) {
+  return connectClient(sim, path, authorization, 'sim-mcp-self');
 }
 
 async function worldData(sim: SimHandle): Promise<WorldShape['data']> {

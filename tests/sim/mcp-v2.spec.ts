@@ -6,14 +6,13 @@
  * that reshape the list (v1ExposesV2Tools, executeStyle, extraTools, renames, permissionGroups).
  * Switch docs: simulator/docs/mcp.md.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { call, connect as connectClient, errorMessage, MEMBER, ok } from './mcp-client.ts';
 
 const ACME = 'a1c3e5f7-0000-4000-8000-000000000001';
-const MEMBER = `Basic ${Buffer.from('member@sim.example:ATATT3xSIMCANARY-member-scoped-token').toString('base64')}`;
 const ADMIN = `Basic ${Buffer.from('org.admin@sim.example:ATATT3xSIMCANARY-orgadmin-scoped-token').toString('base64')}`;
 
 /** the 12 primary operations plus the meta-tools (simulator/docs/mcp.md "v2 operations") */
@@ -46,31 +45,8 @@ interface WorldShape {
   >;
 }
 
-async function connect(sim: SimHandle, path = '/v2/mcp', authorization = MEMBER) {
-  const transport = new StreamableHTTPClientTransport(new URL(sim.urls.mcp + path), {
-    requestInit: { headers: { Authorization: authorization } },
-  });
-  const client = new Client({ name: 'sim-mcp-v2', version: '0' });
-  await client.connect(transport);
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string }> {
-  const r = await client.callTool({ name, arguments: args });
-  const content = 'content' in r ? (r.content as Array<{ text?: string }>) : [];
-  return { isError: r.isError === true, text: content.map((c) => c.text ?? '').join('') };
-}
-
-async function ok<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const r = await call(client, name, args);
-  expect(r.isError, `${name} failed: ${r.text}`).toBe(false);
-  return JSON.parse(r.text) as T;
-}
-
-async function errorMessage(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
-  const r = await call(client, name, args);
-  expect(r.isError, `${name} should fail: ${r.text}`).toBe(true);
-  return (JSON.parse(r.text) as { message: string }).message;
+function connect(sim: SimHandle, path = '/v2/mcp', authorization = MEMBER) {
+  return connectClient(sim, path, authorization, 'sim-mcp-v2');
 }
 
 const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
