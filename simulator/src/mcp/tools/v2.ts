@@ -34,6 +34,12 @@ function v1(name: string): ToolSpec {
   return t;
 }
 
+/** A v1 tool under its v2 name, unchanged otherwise: same scopes, arguments, checks and answers. */
+function renamedV1(v1Name: string, meta: Omit<ToolSpec, 'input' | 'run' | 'scopes'>): ToolSpec {
+  const t = v1(v1Name);
+  return { ...meta, scopes: t.scopes, input: { ...t.input }, run: (args, env) => t.run(args, env) };
+}
+
 /** run a v1 tool with already-mapped arguments (its own checks and errors apply) */
 function runV1(name: string, args: Record<string, unknown>, env: ToolEnv): unknown {
   return v1(name).run(args, env);
@@ -202,29 +208,19 @@ export const V2_ONLY_TOOLS: ToolSpec[] = [
       return runV1('searchConfluenceUsingCql', a, env);
     },
   }),
-  defineTool({
+  renamedV1('getVisibleJiraProjects', {
     name: 'listJiraProjects',
     title: 'List Jira projects',
     description: 'List the Jira projects you can see; action "create" narrows to projects you can create issues in.',
     group: 'read',
     product: 'jira',
-    scopes: v1('getVisibleJiraProjects').scopes,
-    input: { ...v1('getVisibleJiraProjects').input },
-    run(a, env) {
-      return runV1('getVisibleJiraProjects', a, env);
-    },
   }),
-  defineTool({
+  renamedV1('getJiraProjectIssueTypesMetadata', {
     name: 'listJiraProjectIssueTypesMetadata',
     title: 'List issue types of a Jira project',
     description: 'List the issue types available when creating issues in a project.',
     group: 'read',
     product: 'jira',
-    scopes: v1('getJiraProjectIssueTypesMetadata').scopes,
-    input: { ...v1('getJiraProjectIssueTypesMetadata').input },
-    run(a, env) {
-      return runV1('getJiraProjectIssueTypesMetadata', a, env);
-    },
   }),
   defineTool({
     name: 'createJiraIssue',
