@@ -8,8 +8,8 @@
  *                        [--shard I/N] [-- <extra playwright args>]
  *
  * Everything is validated before anything runs or is deleted: the configuration (fixtures/core/config.ts), the scope
- * catalog, the expectations files, the reports folder (a folder, writable) and the lock on it (one main job per
- * reports folder; a second one is refused). Only then is the simulator started (it validates SIM_WORLD's content
+ * catalog, the expectations files, the reports folder (a folder, writable), the token store's folder (HARNESS_AUTH_DIR,
+ * when it exists) and the lock on the reports folder (one main job per reports folder; a second one is refused). Only then is the simulator started (it validates SIM_WORLD's content
  * and exits 2 on a bad world, before any previous result is touched) and the previous results replaced.
  *
  * --shard I/N runs shard I of N (Playwright's --shard) into `<reports>/shard-I-of-N/` with a blob report and Allure
@@ -194,6 +194,20 @@ export function playwrightArgs(args: MainArgs, config: HarnessConfig, siteKeys: 
   return [...out, ...args.playwright];
 }
 
+/**
+ * Which simulator the main job starts. `own`: TARGET=sim, a simulator of this job (stopped at its end); `caller`:
+ * TARGET=sim with HARNESS_SIM_URLS already set by the calling process (a benchmark or a test that owns the simulator,
+ * as fixtures/core/global-setup.ts also honours), so the token store stays warm across jobs; `rehearsal`: REHEARSAL=1,
+ * where global setup starts the TLS simulator behind the real host names and hands it to the workers (a plain one
+ * started here would only idle, and its canary would mislead the secret scan); `none`: the real target.
+ */
+export type SimulatorPlan = 'own' | 'caller' | 'rehearsal' | 'none';
+export function simulatorPlan(config: Pick<HarnessConfig, 'target' | 'rehearsal'>, env: NodeJS.ProcessEnv): SimulatorPlan {
+  if (config.rehearsal) return 'rehearsal';
+  if (config.target !== 'sim') return 'none';
+  return env.HARNESS_SIM_URLS ? 'caller' : 'own';
+}
+
 export function shardDirName(shard: { current: number; total: number }): string {
   return `shard-${shard.current}-of-${shard.total}`;
 }
@@ -298,18 +312,27 @@ async function main(): Promise<void> {
   try {
     checkReportsDir(config.reportsDir, 'HARNESS_REPORTS_DIR', 'HARNESS_REPORTS_DIR');
     if (args.shard) checkReportsDir(reportsDir, 'the shard folder', 'HARNESS_REPORTS_DIR');
+    // the token store's folder: checked when it exists (the store creates it 0700 itself)
+    if (existsSync(config.authDir)) checkReportsDir(config.authDir, 'HARNESS_AUTH_DIR', 'HARNESS_AUTH_DIR');
     lock = await acquireReportsLock(reportsDir, 'main job');
   } catch (e) {
     if (e instanceof BadInputError) fail(`main: ${e.message}`);
     throw e;
   }
 
+  const plan = simulatorPlan(config, env);
   if (args.dryRun) {
-    const needSim = config.target === 'sim' || config.rehearsal;
+    const world = config.simWorld ? ` with ${rel(config.simWorld)}` : '';
+    const starts: Record<SimulatorPlan, string> = {
+      own: `the embedded simulator${world}`,
+      caller: 'nothing (the simulator of HARNESS_SIM_URLS, started by the caller)',
+      rehearsal: `nothing here; global setup starts the TLS simulator behind the real host names${world}`,
+      none: `nothing (target ${config.target})`,
+    };
     process.stdout.write(
       [
         `dry run: the configuration, scope catalog and expectations are valid; ${rel(reportsDir)} is writable and free`,
-        `would start: ${needSim ? `the embedded simulator${config.simWorld ? ` with ${rel(config.simWorld)}` : ''}` : `nothing (target ${config.target})`}`,
+        `would start: ${starts[plan]}`,
         `would run: playwright ${playwrightArgs(args, config, siteKeys).join(' ')}`,
         `then: ${args.shard ? 'the secret scan (no report, no history: npm run merge does both)' : 'report with history, quality gate, secret scan'}`,
         '',
@@ -320,9 +343,8 @@ async function main(): Promise<void> {
   }
 
   try {
-    const needSim = config.target === 'sim' || config.rehearsal;
     let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
-    if (needSim) {
+    if (plan === 'own') {
       try {
         sim = await startSimulator({ world: config.simWorld });
       } catch (e) {
@@ -348,7 +370,7 @@ async function main(): Promise<void> {
       args.shard ? `shard ${args.shard.current}/${args.shard.total}` : '',
     ].filter(Boolean);
     process.stderr.write(
-      `target: ${config.target}${sim ? ` (embedded simulator at ${sim.urls.auth}, ${sim.urls.api}, ${sim.urls.mcp})` : ''}; ${selection.join('; ')}\n`,
+      `target: ${config.target}${sim ? ` (embedded simulator at ${sim.urls.auth}, ${sim.urls.api}, ${sim.urls.mcp})` : plan === 'caller' ? " (the caller's simulator, HARNESS_SIM_URLS)" : plan === 'rehearsal' ? ' (rehearsal: the TLS simulator of global setup)' : ''}; ${selection.join('; ')}\n`,
     );
 
     let suites: number;
