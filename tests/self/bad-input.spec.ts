@@ -5,6 +5,13 @@
  *
  * Each row runs in a scratch copy of the harness (fixtures/, scripts/, the expectations, .env.sim; node_modules
  * linked), so a broken scope catalog or expectations file never touches the working tree other tests use.
+ *
+ * "Nothing started" is measured, not read from the output: every process of the run loads a preload (NODE_OPTIONS)
+ * that logs each child process it spawns, and the log must name no simulator, no Playwright run and no browser.
+ * "Nothing deleted or overwritten": the bytes and modification time of every file under reports/ and the token
+ * store are compared before and after. The README table and the rows here are the same cases, checked by the last
+ * test: the title of each row is the README's first column, and the README's message (second column, `…` for the
+ * parts that vary) must match what the row prints.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +30,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { ROOT } from '../../fixtures/core/config.ts';
 import { acquireReportsLock } from '../../scripts/main.ts';
@@ -31,9 +39,35 @@ interface Scratch {
   root: string;
   /** runs `node scripts/main.ts` (or the given command) in the copy */
   run(env?: Record<string, string>, cmd?: string[]): { status: number | null; stdout: string; stderr: string };
-  /** sha256 of every file under the run's output and the token store */
+  /** sha256 of every file's path, bytes and mtime under the run's output and the token store (not the reports lock) */
   fingerprint(): string;
+  /** the child processes the run's Node processes spawned (command and arguments), from the preload's log */
+  spawned(): string[];
 }
+
+/**
+ * Preload for every Node process of a run (NODE_OPTIONS=--import): logs each child process spawned through
+ * node:child_process, one JSON line per call. syncBuiltinESMExports makes `import { spawn } from 'node:child_process'`
+ * see the wrapped functions too.
+ */
+const SPAWN_TRACER = `import { appendFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+const cp = createRequire(import.meta.url)('node:child_process');
+const log = process.env.BAD_INPUT_SPAWN_LOG;
+for (const name of ['spawn', 'spawnSync', 'fork', 'exec', 'execSync', 'execFile', 'execFileSync']) {
+  const original = cp[name];
+  cp[name] = function (...args) {
+    const argv = Array.isArray(args[1]) ? args[1].map(String) : [];
+    if (log) appendFileSync(log, JSON.stringify([String(args[0]), ...argv].join(' ')) + '\\n');
+    return original.apply(this, args);
+  };
+}
+syncBuiltinESMExports();
+`;
+
+/** What a bad start must never spawn: the simulator, a Playwright run, a browser, an install. */
+const STARTED =
+  /simulator\/src\/main\.ts|@playwright\/test\/cli\.js|chrom(e|ium)|apt-get|npm (ci|install)|scripts\/(report|gate|scan-secrets)\.ts/i;
 
 function scratch(opts: { simulator?: boolean } = {}): Scratch {
   const root = mkdtempSync(path.join(tmpdir(), 'bad-input-'));
@@ -54,12 +88,22 @@ function scratch(opts: { simulator?: boolean } = {}): Scratch {
   put('.auth/tokens/previous.json', '{"token":"previous"}');
   const emptyEnv = path.join(root, 'empty.env');
   writeFileSync(emptyEnv, '');
+  const tracer = path.join(root, 'spawn-tracer.mjs');
+  writeFileSync(tracer, SPAWN_TRACER);
+  const spawnLog = path.join(root, 'spawned.jsonl');
   return {
     root,
     run(env = {}, cmd = [process.execPath, '--import', 'tsx', 'scripts/main.ts']) {
       const r = spawnSync(cmd[0]!, cmd.slice(1), {
         cwd: root,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, HARNESS_ENV_FILE: emptyEnv, ...env },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          HARNESS_ENV_FILE: emptyEnv,
+          NODE_OPTIONS: `--import=${pathToFileURL(tracer).href}`,
+          BAD_INPUT_SPAWN_LOG: spawnLog,
+          ...env,
+        },
         encoding: 'utf8',
         timeout: 30_000,
       });
@@ -68,14 +112,23 @@ function scratch(opts: { simulator?: boolean } = {}): Scratch {
     fingerprint() {
       const h = createHash('sha256');
       const walk = (p: string) => {
-        if (!existsSync(p)) return h.update(`${p}: missing\n`);
+        const rel = path.relative(root, p);
+        if (!existsSync(p)) return h.update(`${rel}: missing\n`);
+        if (rel.startsWith(`reports${path.sep}.main.`)) return h; // the reports lock a row holds on purpose
         const st = statSync(p);
         if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(path.join(p, n));
-        else h.update(`${path.relative(root, p)}\n`).update(readFileSync(p));
+        else h.update(`${rel} ${st.mtimeMs} ${st.size}\n`).update(readFileSync(p));
       };
       walk(path.join(root, 'reports'));
       walk(path.join(root, '.auth'));
       return h.digest('hex');
+    },
+    spawned() {
+      if (!existsSync(spawnLog)) return [];
+      return readFileSync(spawnLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as string);
     },
   };
 }
@@ -88,6 +141,8 @@ interface Row {
   /** breaks the scratch copy; returns extra environment for the run */
   setup(s: Scratch): Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
   simulator?: boolean;
+  /** the simulator process is started (to check the world) and must exit before listening; nothing else is spawned */
+  startsSimulator?: boolean;
   cmd?: (s: Scratch) => string[];
 }
 
@@ -158,7 +213,9 @@ const ROWS: Row[] = [
     },
   },
   {
-    input: 'SIM_WORLD: JSON, but not a valid world (checked by the simulator, which exits before listening)',
+    input: 'SIM_WORLD: JSON, but not a valid world',
+    // checked by the simulator, which exits before it listens: the one process a bad start may spawn
+    startsSimulator: true,
     names: /SIM_WORLD \(bad-world\.json\) was refused: [\s\S]*Fix:/,
     simulator: true,
     setup: (s) => {
@@ -174,7 +231,7 @@ const ROWS: Row[] = [
     setup: () => ({ HARNESS_WORKERS: 'two' }),
   },
   {
-    input: 'TARGET: a typo (only TARGET is listed, not the variables it would need)',
+    input: 'TARGET: a typo',
     names: /1 problem[\s\S]*TARGET: must be "sim" or "atlassian", got "atlasian" \(did you mean atlassian\?\)/,
     setup: () => ({ TARGET: 'atlasian' }),
   },
@@ -184,7 +241,7 @@ const ROWS: Row[] = [
     setup: () => ({ ATLASSIAN_SITES: 'https://acme.atlassian.net/' }),
   },
   {
-    input: '--accounts: a role ATLASSIAN_ACCOUNTS does not configure',
+    input: '--accounts: a role not in ATLASSIAN_ACCOUNTS',
     names: /HARNESS_ACCOUNTS: names role\(s\) "nobody"[\s\S]*Fix:/,
     setup: () => undefined,
     cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--accounts', 'member,nobody'],
@@ -196,13 +253,13 @@ const ROWS: Row[] = [
     cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--shard', '4/3'],
   },
   {
-    input: 'npm run merge: a folder that is not a shard output',
+    input: "npm run merge -- <folder>: not a shard's output",
     names: /^merge: fixtures has neither allure-results\/ nor blob-report\/, so it is not a shard's output\. Fix:/m,
     setup: () => undefined,
     cmd: () => [process.execPath, '--import', 'tsx', 'scripts/merge.ts', 'fixtures'],
   },
   {
-    input: 'CHROMIUM_PATH: no such file (said before any apt-get)',
+    input: 'CHROMIUM_PATH: no such file',
     names: /CHROMIUM_PATH: "\/nonexistent\/chromium" does not exist\. Fix:/,
     setup: (s) => {
       // an apt-get that records being called
@@ -218,7 +275,7 @@ const ROWS: Row[] = [
     cmd: (s) => ['bash', path.join(s.root, 'scripts/harness'), 'main'],
   },
   {
-    input: 'reports/ is a file, not a folder',
+    input: 'reports/ is a file',
     names: /HARNESS_REPORTS_DIR: reports is a file, not a folder\. Fix:/,
     setup: (s) => {
       rmSync(path.join(s.root, 'reports'), { recursive: true });
@@ -236,6 +293,34 @@ const ROWS: Row[] = [
     },
   },
   {
+    input: 'SIM_WORLD: a folder',
+    names: /SIM_WORLD: "simulator\/worlds" is a folder[\s\S]*Fix:/,
+    simulator: true,
+    setup: () => ({ SIM_WORLD: 'simulator/worlds' }),
+  },
+  {
+    input: '--suites: an unknown suite',
+    names: /--suites: unknown suite\(s\) "rest"\. Fix: pick from consent, api, mcp/,
+    setup: () => undefined,
+    cmd: () => [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--suites', 'rest'],
+  },
+  {
+    input: 'HARNESS_REPORTS_DIR: a folder under a file',
+    names: /HARNESS_REPORTS_DIR: reports\/previous\.txt\/nightly has a file where a parent folder should be\. Fix:/,
+    setup: (s) => {
+      writeFileSync(path.join(s.root, 'reports', 'previous.txt'), 'a file');
+      return { HARNESS_REPORTS_DIR: 'reports/previous.txt/nightly' };
+    },
+  },
+  {
+    input: 'HARNESS_AUTH_DIR: a file, not a folder',
+    names: /HARNESS_AUTH_DIR: auth-file is a file, not a folder\. Fix:/,
+    setup: (s) => {
+      writeFileSync(path.join(s.root, 'auth-file'), 'not the token store');
+      return { HARNESS_AUTH_DIR: 'auth-file' };
+    },
+  },
+  {
     input: 'a second main job on the same reports folder',
     names: /another job is already running on reports \(main job, pid \d+[^)]*\); this main job was refused[\s\S]*Fix:/,
     setup: async (s) => {
@@ -248,9 +333,39 @@ const ROWS: Row[] = [
 
 const held = new Map<string, { release(): Promise<void> }>();
 
+/** The README "Bad input" table: first column (backticks dropped) → the message column's first code span. */
+function readmeTable(): Map<string, string> {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = /^## Bad input\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+  const out = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    if (!line.startsWith('| ') || line.startsWith('| input |')) continue;
+    const [input, message] = line.slice(2).split(' | ');
+    out.set(input!.replace(/`/g, '').trim(), /`([^`]+)`/.exec(message ?? '')?.[1] ?? '');
+  }
+  return out;
+}
+
+/** A README message as a pattern: `…` stands for any text, a space for any run of white space (line breaks too). */
+function messagePattern(message: string): RegExp {
+  const source = message
+    .split('…')
+    .map((part) =>
+      part
+        .trim()
+        .split(/\s+/)
+        .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('\\s+'),
+    )
+    .join('[\\s\\S]*?');
+  return new RegExp(source);
+}
+
+const README = readmeTable();
+
 for (const row of ROWS) {
   test(`bad input stopped cleanly: ${row.input}`, async () => {
-    const s = scratch({ simulator: row.simulator });
+    const s = scratch({ simulator: row.simulator || row.startsSimulator });
     try {
       const env = (await row.setup(s)) ?? {};
       const before = s.fingerprint();
@@ -258,16 +373,25 @@ for (const row of ROWS) {
       const out = `${r.stderr}\n${r.stdout}`;
       expect(r.status, out).toBe(2);
       expect(out).toMatch(row.names);
+      // the README's row says what this prints
+      expect(README.has(row.input), `README "Bad input" has a row "${row.input}"`).toBe(true);
+      expect(out).toMatch(messagePattern(README.get(row.input)!));
       expect(out).toMatch(/Fix/);
       expect(out, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
-      expect(out).not.toMatch(/ENOTDIR|REPORT FAILED|Verdict:|Report:/);
-      // nothing started: no simulator URL announced, no suite step
+      expect(out).not.toMatch(/ENOTDIR|EACCES|EROFS|REPORT FAILED|Verdict:|Report:/);
+      // one message: every line belongs to it (no second error after the first)
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(12);
+      // nothing started: the preload's log of every child process of the run (and no suite step announced)
+      const spawned = s.spawned();
+      const started = spawned.filter((c) => STARTED.test(c));
+      if (row.startsSimulator) {
+        expect(started, 'only the simulator, which refuses the world before it listens').toHaveLength(1);
+        expect(started[0]).toMatch(/simulator\/src\/main\.ts/);
+      } else expect(started, spawned.join('\n')).toEqual([]);
       expect(out).not.toMatch(/── suites|target: sim \(embedded simulator/);
       expect(existsSync(path.join(s.root, 'apt-get-ran')), 'apt-get must not run').toBe(false);
       expect(existsSync(path.join(s.root, 'npm-ran')), 'nothing is installed').toBe(false);
-      // one message: every line belongs to it (no second error after the first)
-      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(12);
-      expect(s.fingerprint(), 'results, report, history and token store unchanged').toBe(before);
+      expect(s.fingerprint(), 'results, report, history and token store unchanged (bytes and mtimes)').toBe(before);
     } finally {
       await held.get(s.root)?.release();
       if (existsSync(path.join(s.root, 'reports'))) chmodSync(path.join(s.root, 'reports'), 0o700);
@@ -275,6 +399,14 @@ for (const row of ROWS) {
     }
   });
 }
+
+test('the README "Bad input" table and this spec list the same cases', () => {
+  const readme = [...README.keys()].sort();
+  const spec = ROWS.map((r) => r.input).sort();
+  expect(readme.length).toBeGreaterThanOrEqual(19);
+  expect(spec, 'a row here without a README row, or the other way round').toEqual(readme);
+  for (const [input, message] of README) expect(message, `README row "${input}" gives the message`).not.toBe('');
+});
 
 test('a lock left by a killed main job does not block the next one', async () => {
   const s = scratch();
