@@ -216,6 +216,13 @@ test('every bad variable is listed in one message', () => {
   expect(e.problems.map((p) => p.variable).sort()).toEqual(['ATLASSIAN_CLIENT_ID', 'MCP_ENDPOINT', 'REHEARSAL']);
 });
 
+test('SIM_WORLD and HARNESS_WORKERS are checked with the other settings: one message lists them with the rest', () => {
+  const e = configError({ TARGET: 'sim', SIM_WORLD: 'worlds/none.json', HARNESS_WORKERS: 'two', MCP_ENDPOINT: 'v9' });
+  expect(e.problems.map((p) => p.variable).sort()).toEqual(['HARNESS_WORKERS', 'MCP_ENDPOINT', 'SIM_WORLD']);
+  expect(e.message).toMatch(/SIM_WORLD: "worlds\/none\.json" does not exist[\s\S]*HARNESS_WORKERS: must be a positive whole number/);
+  expect(e.message.match(/Fix/g)?.length).toBeGreaterThanOrEqual(3);
+});
+
 test('the CLI exits 2 with the message, no stack trace and no secret value', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
   const envFile = path.join(dir, '.env');
