@@ -11,7 +11,10 @@
  * per cause (cells, remediation once, first few tests), then the calls of each cause. The cloudId of a call comes from
  * the call, its arguments, the session's resolved site (another call of the same MCP session, the test's cloudId
  * label) or the run's accessible-resources evidence when it lists one site; a call that involves no site (consent,
- * token, initialize, tools/list, accessible-resources) says "no site involved". The pictures (scope × site and MCP
+ * token, initialize, tools/list, accessible-resources) says "no site involved". The site URL of a cloudId comes from an
+ * accessible-resources answer that parses whole, then the run's other evidence, then the sites of the expectations
+ * file the run was checked against, so it never depends on how much of an answer the 2,000-character excerpt kept.
+ * The pictures (scope × site and MCP
  * matrices, long-term trend) are included when the report step wrote them.
  *
  * Default selection: every failed/broken test. `--test` picks tests whose full name contains the text (any status),
@@ -21,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CATEGORIES, type CategoryInfo, isCategory } from '../fixtures/core/categories.ts';
-import { ROOT } from '../fixtures/core/config.ts';
+import { loadConfig, ROOT } from '../fixtures/core/config.ts';
 import type { EvidenceRecord } from '../fixtures/core/evidence.ts';
 import { redact, registerSecret } from '../fixtures/core/redact.ts';
 import { cellsFor } from './gate.ts';
@@ -45,6 +48,8 @@ export interface BundleOptions {
   category?: string;
   /** output zip; default <reportsDir>/bundles/support-bundle-<UTC>.zip */
   out?: string;
+  /** the expectations file whose sites name the site URLs (default: the configured one; '' for none) */
+  expectationsFile?: string;
 }
 
 export interface FailingCall {
@@ -115,8 +120,12 @@ function asSiteUrl(v: string | undefined): string | undefined {
   return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) ? `https://${v}` : undefined;
 }
 
-function siteUrlOf(r: Pick<EvidenceRecord, 'site' | 'cloudId' | 'url'>, sites: ReadonlyMap<string, string>): string | undefined {
-  const fromSite = asSiteUrl(r.site);
+function siteUrlOf(
+  r: Pick<EvidenceRecord, 'site' | 'cloudId' | 'url'>,
+  sites: ReadonlyMap<string, string>,
+  siteKeys: ReadonlyMap<string, string> = new Map(),
+): string | undefined {
+  const fromSite = asSiteUrl(r.site) ?? asSiteUrl(r.site ? siteKeys.get(r.site) : undefined);
   if (fromSite) return fromSite;
   const mapped = asSiteUrl(r.cloudId ? sites.get(r.cloudId) : undefined);
   if (mapped) return mapped;
@@ -124,24 +133,95 @@ function siteUrlOf(r: Pick<EvidenceRecord, 'site' | 'cloudId' | 'url'>, sites: R
   return undefined;
 }
 
+/** The sites the run knows besides its evidence: cloudId → URL and site key → URL. */
+export interface KnownSites {
+  byCloudId: Map<string, string>;
+  byKey: Map<string, string>;
+}
+
+/**
+ * cloudId → URL from every accessible-resources answer that parses as JSON (REST `[{id, url, …}]`, MCP
+ * getAccessibleAtlassianResources the same or `{resources: […]}`), whatever the order of the keys. An answer cut at
+ * 2,000 characters does not parse; its sites come from the expectations file instead (knownSites).
+ */
+export function parsedResponseSites(tests: readonly TestSummary[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tests)
+    for (const r of readEvidence(t)) {
+      if (!r.responseText || !/accessible/i.test(r.operation)) continue;
+      let body: unknown;
+      try {
+        body = JSON.parse(r.responseText);
+      } catch {
+        continue;
+      }
+      const list = Array.isArray(body) ? body : (body as { resources?: unknown } | null)?.resources;
+      if (!Array.isArray(list)) continue;
+      for (const e of list) {
+        const o = e as { id?: unknown; url?: unknown } | null;
+        if (typeof o?.id === 'string' && typeof o.url === 'string' && /^https?:\/\//.test(o.url) && !out.has(o.id)) out.set(o.id, o.url);
+      }
+    }
+  return out;
+}
+
+/**
+ * The sites of the expectations file the run was checked against (`sites: {key: {cloudId, url}}`,
+ * fixtures/rest/expectations.ts): the world as the harness knows it, so a site URL never depends on how much of an
+ * accessible-resources answer the evidence kept. A missing or unreadable file gives no sites (the bundle still works).
+ */
+export function expectationsSites(file: string | undefined): KnownSites {
+  const out: KnownSites = { byCloudId: new Map(), byKey: new Map() };
+  if (!file || !existsSync(file)) return out;
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { sites?: Record<string, { cloudId?: unknown; url?: unknown }> };
+    for (const [key, site] of Object.entries(j.sites ?? {})) {
+      if (typeof site?.url !== 'string' || !/^https?:\/\//.test(site.url)) continue;
+      out.byKey.set(key, site.url);
+      if (typeof site.cloudId === 'string') out.byCloudId.set(site.cloudId, site.url);
+    }
+  } catch {
+    // an unreadable expectations file was reported by the main job; the bundle goes on with the evidence alone
+  }
+  return out;
+}
+
+function configuredExpectationsFile(): string | undefined {
+  try {
+    return loadConfig().expectationsFile;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Operations that involve no site: consent, tokens, MCP handshakes, and the calls that list the sites themselves. */
 const SITE_FREE =
   /^(initialize|tools\/list|notifications\/|ping|getAccessibleAtlassianResources|atlassianUserInfo|(GET|POST) \/(oauth\/token|me\b|authorize))/;
 
 interface SiteContext {
+  /** cloudId → site URL (or a site key when no URL is known) */
   sites: ReadonlyMap<string, string>;
+  /** site key (`acme`) → site URL, from the expectations file */
+  siteKeys: ReadonlyMap<string, string>;
   /** mcpSessionId → cloudId that session resolved (any call of it with one) */
   sessions: ReadonlyMap<string, string>;
 }
 
-function siteContext(tests: readonly TestSummary[]): SiteContext {
+/**
+ * Site URLs, best source first: a parsed accessible-resources answer, the run's other evidence (scripts/lib/causes.ts
+ * siteMap, which also reads cut answers with a pattern), then the expectations file's sites.
+ */
+function siteContext(tests: readonly TestSummary[], known: KnownSites = { byCloudId: new Map(), byKey: new Map() }): SiteContext {
   const sessions = new Map<string, string>();
   for (const t of tests)
     for (const r of readEvidence(t)) {
       const id = r.cloudId ?? argCloudId(r.args);
       if (r.mcpSessionId && id && !sessions.has(r.mcpSessionId)) sessions.set(r.mcpSessionId, id);
     }
-  return { sites: siteMap(tests), sessions };
+  const sites = new Map(known.byCloudId);
+  for (const [id, v] of siteMap(tests)) if (asSiteUrl(v) || !sites.has(id)) sites.set(id, v);
+  for (const [id, url] of parsedResponseSites(tests)) sites.set(id, url);
+  return { sites, siteKeys: known.byKey, sessions };
 }
 
 function argCloudId(args: unknown): string | undefined {
@@ -176,7 +256,7 @@ function callFrom(t: TestSummary, r: EvidenceRecord, ctx: SiteContext): FailingC
     mcpSessionId: r.mcpSessionId,
     cloudId,
     cloudIdSource: source,
-    siteUrl: siteUrlOf({ ...r, cloudId }, sites) ?? (source === 'no site involved' ? 'no site involved' : undefined),
+    siteUrl: siteUrlOf({ ...r, cloudId }, sites, ctx.siteKeys) ?? (source === 'no site involved' ? 'no site involved' : undefined),
     timestamp: r.timestamp,
     toolOrEndpoint: r.surface === 'mcp' ? `MCP ${r.operation}` : r.operation,
     url: r.url,
@@ -192,9 +272,10 @@ export function selectCalls(
   tests: readonly TestSummary[],
   opts: Pick<BundleOptions, 'test' | 'category'>,
   causes: readonly Cause[] = [],
+  known?: KnownSites,
 ): { calls: FailingCall[]; tests: number } {
   const calls: FailingCall[] = [];
-  const ctx = siteContext(tests);
+  const ctx = siteContext(tests, known);
   const causeOf = new Map<string, string>();
   for (const c of causes) for (const cell of c.cells) causeOf.set(cell.test.historyId, c.label);
   let selectedTests = 0;
@@ -227,7 +308,7 @@ export function selectCalls(
         categoryTitle: c?.title,
         cloudId,
         cloudIdSource: cloudId ? 'test label' : undefined,
-        siteUrl: siteUrlOf({ cloudId }, ctx.sites),
+        siteUrl: siteUrlOf({ cloudId, site: t.parameters.site !== '-' ? t.parameters.site : undefined }, ctx.sites, ctx.siteKeys),
         toolOrEndpoint: '(no call evidence recorded)',
         timestamp: t.start ? new Date(t.start).toISOString() : undefined,
         remediation: c?.remediation,
@@ -363,7 +444,8 @@ export async function writeSupportBundle(opts: BundleOptions = {}): Promise<Bund
   for (const s of configuredSecrets()) registerSecret(s.value);
   const { tests } = readResults(resultsDir);
   const allCauses = causesOfRun(reportsDir, tests);
-  const selection = selectCalls(tests, opts, allCauses);
+  const known = expectationsSites(opts.expectationsFile === undefined ? configuredExpectationsFile() : opts.expectationsFile || undefined);
+  const selection = selectCalls(tests, opts, allCauses, known);
   const selectedCauses = allCauses.filter((c) => selection.calls.some((x) => x.cause === c.label));
   const filter =
     [opts.test !== undefined ? `tests containing ${JSON.stringify(opts.test)}` : '', opts.category ? `category ${opts.category}` : '']
