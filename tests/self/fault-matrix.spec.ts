@@ -112,12 +112,6 @@ const CELLS: Cell[] = [
     target: {},
     persistent: 'mcp-session-lost',
     transientAbsorbed: true,
-
-    gaps: {
-      transient:
-        'a session dropped during the initialize test is not recovered there (the recovery of fixtures/mcp/session.ts covers tool calls only): it fails mcp-session-lost, no retry recorded',
-      persistent: 'a tool call whose recovered session is dropped again reads mcp-tool-error, not mcp-session-lost',
-    },
   },
   {
     profile: 'rate-limit-burst',
@@ -125,10 +119,6 @@ const CELLS: Cell[] = [
     target: { role: 'mcp' },
     persistent: 'mcp-rate-limited',
     transientAbsorbed: true,
-    gaps: {
-      transient: 'a 429 on initialize is not retried (Retry-After is honoured for tool calls only): the test fails mcp-rate-limited',
-      persistent: 'a tool call answered 429 past the retry budget reads mcp-tool-error, not mcp-rate-limited',
-    },
   },
   { profile: 'consent-slow', surface: 'consent', target: {}, persistent: 'granted', transientAbsorbed: true },
   { profile: 'authorize-500', surface: 'consent', target: {}, persistent: 'server-error', transientAbsorbed: true },
