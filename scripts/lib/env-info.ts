@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, ROOT } from '../../fixtures/core/config.ts';
 import { redact } from '../../fixtures/core/redact.ts';
+import { readTokenTally, tallyText } from '../../fixtures/tokens/tally.ts';
 import type { TestSummary } from './results.ts';
 
 export function gitCommit(cwd = ROOT): string {
@@ -36,6 +37,8 @@ export function environmentInfo(tests: readonly TestSummary[], commit = gitCommi
     info.Sites = config.sites?.join(', ') || [...sitesFromResults].join(', ') || 'every site the accounts authorised';
     info.Accounts = config.accounts.map((a) => a.role).join(', ');
     info['MCP endpoint'] = config.mcp.endpoint;
+    const tokens = readTokenTally(config.reportsDir);
+    if (tokens) info.Tokens = tallyText(tokens);
   } catch (e) {
     info.Target = e instanceof ConfigError ? 'unknown: the configuration is invalid (see the run log)' : `unknown: ${String(e)}`;
     if (sitesFromResults.size) info.Sites = [...sitesFromResults].join(', ');

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
-import { atomicAppend, moveAside } from './atomic.ts';
+import { atomicAppend, atomicWrite, commitTemp, moveAside } from './atomic.ts';
 import { type AllureStatus, shortKey, type TestSummary } from './results.ts';
 
 /** runs of full history Allure sees (its charts, transitions, per-test history); every run stays in trend.jsonl */
@@ -173,6 +173,76 @@ export function appendTrend(file: string, line: TrendLine): void {
   atomicAppend(file, `${JSON.stringify(line)}\n`);
 }
 
+/**
+ * Test seam for the crash-safety self-test (tests/self/crash-safety.spec.ts): with `HARNESS_TEST_CRASH_AT` set to
+ * this name the process SIGKILLs itself here, so a kill lands between two given steps of the history write.
+ */
+export function crashPoint(name: string): void {
+  if (process.env.HARNESS_TEST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/** The steps of `commitHistory`, in order (the crash-safety test kills at each). */
+export const HISTORY_CRASH_POINTS = ['history:intent-written', 'history:allure-committed', 'history:trend-appended'] as const;
+
+const PendingSchema = z.object({ allureTemp: z.string().optional(), line: TrendLineSchema }).strict();
+
+function pendingFile(dir: string): string {
+  return path.join(dir, '.pending-write.json');
+}
+
+/**
+ * Record one run in both history files as one step. Each file is replaced atomically on its own, but a kill between
+ * the two renames would leave Allure's history with the run and the trend without it, and the next report step would
+ * then add the run to Allure's history a second time. So an intent file naming both (the temp copy of Allure's
+ * history and the trend line) is written first and removed last; the next report step finishes what it names, under
+ * the lock, before anything else (`finishPendingHistory`). Every step is idempotent: the run is recorded once.
+ */
+export function commitHistory(
+  paths: { dir: string; allure: string; trend: string },
+  allureTemp: string | undefined,
+  line: TrendLine,
+): void {
+  const pending = pendingFile(paths.dir);
+  atomicWrite(pending, JSON.stringify({ ...(allureTemp ? { allureTemp: path.basename(allureTemp) } : {}), line }));
+  crashPoint(HISTORY_CRASH_POINTS[0]);
+  if (allureTemp) commitTemp(allureTemp, paths.allure);
+  crashPoint(HISTORY_CRASH_POINTS[1]);
+  appendTrend(paths.trend, line);
+  crashPoint(HISTORY_CRASH_POINTS[2]);
+  rmSync(pending, { force: true });
+}
+
+/**
+ * Finish a history write a killed report step left half done (its intent file is there): the temp copy of Allure's
+ * history is renamed into place when it is still there, the trend line appended when the trend's last line is not
+ * it. Returns what was done, for the `recovered` message. Call under the history lock, before temp files are removed.
+ */
+export function finishPendingHistory(paths: { dir: string; allure: string; trend: string }): string[] {
+  const pending = pendingFile(paths.dir);
+  if (!existsSync(pending)) return [];
+  const done: string[] = [];
+  let intent: z.infer<typeof PendingSchema> | undefined;
+  try {
+    intent = PendingSchema.parse(JSON.parse(readFileSync(pending, 'utf8')));
+  } catch {
+    intent = undefined; // written atomically, so never half; unreadable only when foreign: dropped below
+  }
+  if (intent) {
+    const temp = intent.allureTemp ? path.join(paths.dir, intent.allureTemp) : undefined;
+    if (temp && existsSync(temp)) {
+      commitTemp(temp, paths.allure);
+      done.push("Allure's history of the interrupted run");
+    }
+    const { lines } = readTrendOrMoveAside(paths.trend);
+    if (lines.at(-1)?.run !== intent.line.run) {
+      appendTrend(paths.trend, intent.line);
+      done.push("the interrupted run's trend line");
+    }
+  }
+  rmSync(pending, { force: true });
+  return done.length ? [`an interrupted history write (finished: ${done.join(', ')})`] : [];
+}
+
 const AllureLineSchema = z.object({
   uuid: z.string(),
   timestamp: z.number(),
@@ -260,6 +330,8 @@ export async function lockHistory(
     onCompromised: (e) => say(`history: the history lock was taken over while this report ran (${e.message}); finishing anyway`),
   });
   writeFileSync(ownerFile(dir), JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }));
+  // a history write cut short by a kill is finished first: its intent names a temp file the clean-up would remove
+  recovered.push(...finishPendingHistory(historyPaths(path.dirname(dir))));
   for (const f of readdirSync(dir)) {
     if (!/\.tmp-/.test(f)) continue;
     rmSync(path.join(dir, f), { force: true });
