@@ -25,6 +25,7 @@ import { ConfigError, type HarnessConfig, loadConfig, ROOT, titleWordPattern } f
 import { SimulatorStartError, startSimulator } from '../fixtures/core/simulator.ts';
 import { loadExpectations } from '../fixtures/rest/expectations.ts';
 import { loadCatalog } from '../fixtures/rest/scopes.ts';
+import { reconsentLine } from '../fixtures/tokens/tally.ts';
 
 /** A path as shown to people: relative inside the project, absolute elsewhere (e.g. a temp folder). */
 export function shownPath(p: string): string {
@@ -384,6 +385,9 @@ async function main(): Promise<void> {
     } finally {
       await sim?.stop();
     }
+    // how many browser consents the run needed (0 when every token came from the store; fixtures/tokens/tally.ts)
+    const tokens = reconsentLine(reportsDir);
+    if (tokens) process.stderr.write(`${tokens}\n`);
 
     const written = (names: string[]) =>
       names

@@ -17,12 +17,12 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
 import { cellsFor } from './gate.ts';
-import { atomicWrite, commitTemp, moveAside, tempPathFor } from './lib/atomic.ts';
+import { atomicWrite, moveAside, tempPathFor } from './lib/atomic.ts';
 import { type CausesFile, causeFingerprint } from './lib/cause-fingerprint.ts';
 import { type Cause, type CauseContext, causeContext, groupByCause } from './lib/causes.ts';
 import { environmentInfo, gitCommit } from './lib/env-info.ts';
 import {
-  appendTrend,
+  commitHistory,
   HISTORY_LIMIT_DEFAULT,
   historyPaths,
   lockHistory,
@@ -396,9 +396,9 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       say('report: note: the single-file report layout changed; data-race patch not applied (the report may need a reload to show)');
     if (!alreadyRecorded) {
       writeFileSync(tmpHistory, slimLastAllureLine(readFileSync(tmpHistory, 'utf8')));
-      commitTemp(tmpHistory, paths.allure);
+      // both history files as one step: a kill between them is finished by the next report step (lib/history.ts)
+      commitHistory(paths, tmpHistory, current);
       tmpHistory = undefined;
-      appendTrend(paths.trend, current);
     }
     const shown = reportFile.startsWith(ROOT + path.sep) ? path.relative(ROOT, reportFile) : reportFile;
     const verdictLine = `Report: ${shown} — ${verdict}`;
