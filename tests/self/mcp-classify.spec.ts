@@ -25,7 +25,10 @@ const TEXTS: Array<[string, McpAuthMode, string]> = [
     'mcp-connection-settings',
   ],
   ["We couldn't verify your access. Reconnecting and signing in again may resolve this issue.", 'oauth-mcp', 'mcp-auth-failed'],
-  ['Authentication failed: {"code":401,"message":"Unauthorized"}', 'oauth-mcp', 'mcp-auth-failed'],
+  // §5 [S63]: the expired-token text inside a result; any other "Authentication failed" stays mcp-auth-failed
+  ['Authentication failed: {"code":401,"message":"Unauthorized"}', 'oauth-mcp', 'mcp-token-expired'],
+  ['Authentication failed: {"code": 401, "message": "Unauthorized"}', 'api-token', 'mcp-token-expired'],
+  ['Authentication failed: {"code":403,"message":"Forbidden"}', 'oauth-mcp', 'mcp-auth-failed'],
   ['403 Forbidden — The app is not installed on this instance', 'oauth-mcp', 'mcp-auth-failed'],
   ["You don't have permission to connect via API token. Please ask your organization admin for access.", 'api-token', 'api-token-disabled'],
   ["You don't have permission to connect from this IP address. Please ask your organization admin for access.", 'api-token', 'ip-blocked'],

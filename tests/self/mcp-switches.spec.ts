@@ -4,6 +4,7 @@
  * and asserts the category a user would see in the report.
  */
 
+import { categoryInfo } from '../../fixtures/core/categories.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
 import { simTarget } from '../../fixtures/core/target.ts';
 import { expect, test } from '../../fixtures/index.ts';
@@ -99,7 +100,8 @@ for (const [fault, category, text] of [
   ['trouble', 'transient', 'We are having trouble completing this action'],
   ['connection-settings', 'mcp-connection-settings', "We couldn't verify your connection settings"],
   ['verify-access', 'mcp-auth-failed', "We couldn't verify your access"],
-  ['auth-failed', 'mcp-auth-failed', 'Authentication failed'],
+  // the switch forces the §5 expired-token text [S63]
+  ['auth-failed', 'mcp-token-expired', 'Authentication failed: {"code":401,"message":"Unauthorized"}'],
 ] as const) {
   test(`tool fault "${fault}" is classified ${category}`, async ({ mcp, sim }) => {
     await sim.admin.patchWorld({ org: { mcp: { toolFault: fault } } });
@@ -225,4 +227,46 @@ test('agent-interface scope family: a token with part of it is refused "Insuffic
   expect(rec).toAnswerTool({ category: 'mcp-scope-insufficient' });
   expect(rec.rule).toBe('insufficient-scopes');
   expect(rec.text).toContain('Insufficient scopes for createJiraIssue. Required: [');
+});
+
+test('expiredTokenInSession "tool-error": a token that expires inside the session is mcp-token-expired, in plain words with the fix', async ({
+  mcp,
+  sim,
+  config,
+  page,
+}) => {
+  await sim.admin.patchWorld({ org: { mcp: { expiredTokenInSession: 'tool-error' } } });
+  const flow = await runMcpOAuth({
+    mcpUrl: mcp.url('v1'),
+    account: mcp.sweepAccount,
+    redirectUri: config.app.callbackUrl,
+    page,
+    scope: DEFAULT_MCP_SCOPES,
+  });
+  const s = await mcp.session({ endpoint: 'v1', credentials: bearerCredentials(flow.accessToken, 'oauth-mcp', mcp.sweepAccount.role) });
+  expectToolOk(s.initialize);
+  expectToolOk(await s.invoke('atlassianUserInfo', {}));
+  // the token dies now, inside the open session (fault profile token-expiry-early: access tokens expire 0 s after issue)
+  await sim.admin.setFaults({ profiles: [{ name: 'token-expiry-early', mode: 'persistent' }] });
+  const rec = await s.invoke('atlassianUserInfo', {});
+  expect(rec).toAnswerTool({ category: 'mcp-token-expired' });
+  expect(rec.rule).toBe('expired-token-text');
+  expect(rec.http?.status, 'answered 200: the refusal is inside the tool result, not an HTTP 401').toBe(200);
+  expect(rec.text).toContain('Authentication failed: {"code":401,"message":"Unauthorized"}');
+  // what the report shows for the failing test: the code, the plain-words title and the fix
+  let failure: Error | undefined;
+  try {
+    expectToolOk(rec);
+  } catch (e) {
+    failure = e as Error;
+  }
+  const info = categoryInfo('mcp-token-expired');
+  expect(failure?.message).toContain(`[mcp-token-expired] ${info.title}: atlassianUserInfo failed (rule expired-token-text)`);
+  expect(failure?.message).toContain(`Fix: ${info.remediation}`);
+  expect(info.remediation).toMatch(/instead of answering HTTP 401/);
+  // the spec behaviour (the default, http-401): the same expiry is a plain 401 on the request, mcp-auth-failed
+  await sim.admin.patchWorld({ org: { mcp: { expiredTokenInSession: 'http-401' } } });
+  const plain = await s.call('atlassianUserInfo', {}, { recoverSession: false, retryOn429: false });
+  expect(plain.http?.status).toBe(401);
+  expect(plain).toAnswerTool({ category: 'mcp-auth-failed' });
 });
