@@ -19,7 +19,7 @@ import { redact } from '../fixtures/core/redact.ts';
 import { cellsFor } from './gate.ts';
 import { atomicWrite, moveAside, tempPathFor } from './lib/atomic.ts';
 import { type CausesFile, causeFingerprint } from './lib/cause-fingerprint.ts';
-import { type Cause, type CauseContext, causeContext, groupByCause } from './lib/causes.ts';
+import { type Cause, type CauseContext, causeContext, groupByCause, retriedPasses } from './lib/causes.ts';
 import { environmentInfo, gitCommit } from './lib/env-info.ts';
 import {
   commitHistory,
@@ -106,7 +106,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function verdictText(counts: TrendLine['counts'], changes: RunChanges, runs: number, causes: readonly Cause[] = []): string {
+export function verdictText(
+  counts: TrendLine['counts'],
+  changes: RunChanges,
+  runs: number,
+  causes: readonly Cause[] = [],
+  degraded: { tests: number; calls: number } = { tests: 0, calls: 0 },
+): string {
   const failed = counts.failed + counts.broken;
   const parts = [
     changes.regressed.length ? `${changes.regressed.length} regressed` : '',
@@ -124,7 +130,11 @@ export function verdictText(counts: TrendLine['counts'], changes: RunChanges, ru
     .map((c) => `${c.label} (${plural(c.cells.length, 'cell')})`)
     .join('; ');
   const why = causes.length ? `; ${plural(causes.length, 'cause')}: ${top}${causes.length > 3 ? `; …${causes.length - 3} more` : ''}` : '';
-  return `${head}${why}; history: ${plural(runs, 'run')}`;
+  // tests that passed only after retried calls (scripts/lib/causes.ts retriedPasses): never read as a clean night
+  const flaky = degraded.tests
+    ? `; degraded: ${plural(degraded.tests, 'test')} passed after ${plural(degraded.calls, 'retried call')}`
+    : '';
+  return `${head}${flaky}${why}; history: ${plural(runs, 'run')}`;
 }
 
 /**
@@ -359,7 +369,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       } else copyFileSync(paths.allure, tmpHistory);
     }
     const changes = compareRuns(tests, previous);
-    const verdict = verdictText(current.counts, changes, allLines.length, causes);
+    const verdict = verdictText(current.counts, changes, allLines.length, causes, retriedPasses(tests));
     const pictures = writePictures(reportsDir, resultsDir, tests, ctx, causes, allLines, verdict);
     causesTmp = path.join(os.tmpdir(), `harness-causes-${process.pid}-${Date.now()}.json`);
     writeFileSync(causesTmp, JSON.stringify(causesFile(causes)));

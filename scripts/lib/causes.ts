@@ -354,3 +354,12 @@ export function causeStatus(c: Cause): 'REGRESSED' | 'NEW FAILURE' | 'DRIFT' | '
   if (c.counts.stillFailing) return 'STILL FAILING';
   return 'DRIFT';
 }
+
+/**
+ * Tests that passed only after the harness retried some of their calls (the `retried` label, one per retried call,
+ * fixtures/core/evidence.ts): a night that absorbed transient failures is degraded, not clean.
+ */
+export function retriedPasses(tests: readonly TestSummary[]): { tests: number; calls: number } {
+  const degraded = tests.filter((t) => t.status === 'passed' && (t.labels.retried?.length ?? 0) > 0);
+  return { tests: degraded.length, calls: degraded.reduce((n, t) => n + (t.labels.retried?.length ?? 0), 0) };
+}

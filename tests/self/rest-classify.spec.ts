@@ -3,7 +3,7 @@
  */
 
 import { expect, test } from '../../fixtures/index.ts';
-import { classifyProbe, classifyTokenResponse, classifyUndiscovered } from '../../fixtures/rest/classify.ts';
+import { classifyProbe, classifyTokenResponse, classifyTransportError, classifyUndiscovered } from '../../fixtures/rest/classify.ts';
 import { catalogEntry, loadCatalog, type ScopeEntry } from '../../fixtures/rest/scopes.ts';
 
 const catalog = loadCatalog();
@@ -104,7 +104,23 @@ test('a probe sent with a placeholder id: the gateway verdict stands, else a 403
   expect(classifyUndiscovered(np, [found(403)]).category).toBe('permission-denied');
   expect(classifyUndiscovered(np, [found(200, true)]).category).toBe('no-test-data');
   expect(classifyUndiscovered(np, [found(500)]).category).toBe('not-probeable');
+  // a discovery call that got no answer at all (after the client's retries) is a network failure, not a scope verdict
   expect(classifyUndiscovered(np, [{ variable: 'pageId', reason: 'connection refused', answers: [{ empty: false }] }]).category).toBe(
-    'not-probeable',
+    'network-error',
+  );
+  expect(classifyUndiscovered({ category: 'network-error', reason: 'ECONNRESET' }, [found(403)]).category).toBe('network-error');
+});
+
+test('a call that got no answer is network-error naming the error; a 429/5xx the client stopped retrying says why', () => {
+  const c = classifyTransportError(new Error('GET https://api/x failed in 12 ms: ECONNRESET: the connection was reset before the answer'));
+  expect(c.category).toBe('network-error');
+  expect(c.reason).toContain('ECONNRESET');
+  const stop = 'HTTP 503 after 3 retries; not retried again: retry budget spent: 3 of RetryPolicy.maxRetries 3 retries';
+  expect(classifyProbe({ status: 503, text: '', retries: 3, retryStop: stop }, ctx('read:status:jira'))).toEqual({
+    category: 'server-error',
+    reason: stop,
+  });
+  expect(classifyProbe({ status: 429, text: '', retryStop: 'HTTP 429; not retried again: …' }, ctx('read:status:jira')).reason).toContain(
+    'not retried again',
   );
 });
