@@ -8,8 +8,9 @@
  */
 import { expect, test } from '../../fixtures/index.ts';
 import { ANONYMOUS, bearerCredentials } from '../../fixtures/mcp/credentials.ts';
-import { profileFor } from '../../fixtures/mcp/expectations.ts';
+import { profileFor, toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { configuredEndpoints, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { noToolExpectationsYet } from '../../fixtures/mcp/verdicts.ts';
 import type { McpProfileAuth } from '../../fixtures/mcp/vocabulary.ts';
 
 for (const endpoint of configuredEndpoints()) {
@@ -24,7 +25,7 @@ for (const endpoint of configuredEndpoints()) {
     });
 
     for (const auth of ['service-key', 'api-token-unscoped'] satisfies McpProfileAuth[]) {
-      test(`${auth} authenticates and tools/list is what the expectations file says`, async ({ mcp, target }) => {
+      test(`${auth} authenticates and tools/list is what the expectations file says`, async ({ mcp, target, config }) => {
         test.skip(!target.admin, `${auth}: no credential for this mode is configured for a real target (simulator only)`);
         const s = await mcp.session({ endpoint, auth });
         await labelMcp({ account: s.account, authMode: s.authMode });
@@ -32,7 +33,7 @@ for (const endpoint of configuredEndpoints()) {
         const { tools, record } = await s.listTools();
         expectToolOk(record);
         const profile = profileFor(mcp.expectations, { endpoint, auth, account: s.account })?.profile;
-        test.skip(!profile, `no ${auth} profile for ${endpoint} in the tool expectations file`);
+        test.skip(!profile, noToolExpectationsYet(`no ${auth} profile for ${endpoint} in ${toolExpectationsName(config.target)}`));
         expect(tools.map((t) => t.name).sort()).toEqual([...profile!.listed].sort());
         if (auth === 'api-token-unscoped') {
           // §2b [S19]: legacy tokens see only 2–3 Teamwork Graph tools; a Jira tool is filtered, not denied

@@ -8,6 +8,7 @@ import { HarnessError } from '../../fixtures/core/categories.ts';
 import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { diffFindings, toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
+import { noToolExpectationsYet } from '../../fixtures/mcp/verdicts.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 for (const endpoint of MCP_ENDPOINTS) {
@@ -16,7 +17,10 @@ for (const endpoint of MCP_ENDPOINTS) {
     for (const f of report.findings) test.info().annotations.push({ type: `finding ${f.id}`, description: `${f.detail} — ${f.cite}` });
     if (report.findings.length) await labelOutcome('mcp-discovery');
     const known = mcp.expectations?.discovery[endpoint];
-    test.skip(known === undefined, `no discovery expectations for ${endpoint} in ${toolExpectationsName(config.target)}`);
+    test.skip(
+      known === undefined,
+      noToolExpectationsYet(`no discovery findings for ${endpoint} in ${toolExpectationsName(config.target)}`),
+    );
     const d = diffFindings(
       known!,
       report.findings.map((f) => f.id),

@@ -9,7 +9,9 @@
  * One test per operation the expectations file names (so the report and the gate follow each operation), one per
  * endpoint and auth mode for what the server lists beyond the file, and one comparing the endpoints: an operation
  * that works on one and fails on another is a finding of its own. The endpoints are those of MCP_ENDPOINT (one, a
- * list, or all).
+ * list, or all). A target without a profile for an endpoint and auth mode (a first run on a real site) compares
+ * nothing: the sweep still runs and is recorded, and its test skips with "no expectations yet: run `npm run
+ * expectations -- --write` after this run".
  */
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { loadConfig } from '../../fixtures/core/config.ts';
@@ -20,7 +22,8 @@ import { diffToolLists } from '../../fixtures/mcp/drift.ts';
 import { loadToolExpectations, profileFor, toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { labelMcp, type McpFixture } from '../../fixtures/mcp/fixture.ts';
 import { isMetaTool } from '../../fixtures/mcp/operations.ts';
-import { divergenceError, itemError, sweepError } from '../../fixtures/mcp/verdicts.ts';
+import { describeItem } from '../../fixtures/mcp/sweep.ts';
+import { divergenceError, itemError, noToolExpectationsYet, sweepError } from '../../fixtures/mcp/verdicts.ts';
 import { HEADLESS_AUTH_MODES, type HeadlessAuthMode, MCP_ENDPOINTS, type McpEndpoint } from '../../fixtures/mcp/vocabulary.ts';
 
 // one worker, in order: each operation is called once per endpoint and auth mode (the worker's shared sweep), and a
@@ -77,6 +80,18 @@ for (const endpoint of MCP_ENDPOINTS) {
         await labelMcp({ account: r.account, authMode: auth });
         expect(r.listing.problems, 'the operation listing was built completely').toEqual([]);
         expect(r.called.length, `${endpoint} lists operations and the sweep called them`).toBeGreaterThan(0);
+        if (!found) {
+          // nothing to compare with yet: what each operation did is in the sweep summary attached above, which the
+          // expectations script turns into this profile; the failures seen are named here and labelled
+          for (const i of r.failed) test.info().annotations.push({ type: 'observed (no expectations yet)', description: describeItem(i) });
+          if (r.failed[0]?.category) await labelOutcome(r.failed[0].category);
+          test.skip(
+            true,
+            noToolExpectationsYet(
+              `${r.called.length} operations called, ${r.failed.length} failed; ${toolExpectationsName(config.target)} has no ${endpoint} · ${auth} profile`,
+            ),
+          );
+        }
         const err = sweepError(r, (i) => !named.includes(i.operation));
         if (err) throw err;
       });

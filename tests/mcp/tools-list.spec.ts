@@ -10,11 +10,11 @@ import { catalogEntry, documentedRenames } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists, type ListDrift } from '../../fixtures/mcp/drift.ts';
 import { toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
-import { driftError } from '../../fixtures/mcp/verdicts.ts';
+import { driftError, noToolExpectationsYet } from '../../fixtures/mcp/verdicts.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
-  test.skip(!ex, `no ${toolExpectationsName(config.target)}: write one (see tests/expectations/tools-sim.json) to compare tools/list`);
+  test.skip(!ex, noToolExpectationsYet(`no ${toolExpectationsName(config.target)} to compare tools/list with`));
   const renames = documentedRenames(mcp.catalog);
   const drifts: Array<{ id: string; drift: ListDrift }> = [];
   for (const [id, p] of Object.entries(ex!.profiles)) {
