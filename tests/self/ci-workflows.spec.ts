@@ -26,9 +26,16 @@ interface Step {
   with?: Record<string, unknown>;
   if?: string;
 }
+interface Job {
+  steps: Step[];
+  strategy?: { matrix?: Record<string, unknown[]> };
+  needs?: string | string[];
+  if?: string;
+  env?: Record<string, string>;
+}
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { steps: Step[]; strategy?: { matrix?: Record<string, unknown[]> }; needs?: string | string[] }>;
+  jobs: Record<string, Job>;
 }
 const load = (f: string) => parse(readFileSync(path.join(DIR, f), 'utf8')) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
@@ -48,8 +55,8 @@ const fill = (line: string) =>
     .replace(/\$\{\{\s*(steps|needs)\.[\w.-]+\.outputs\.suites\s*\}\}/g, 'api,mcp')
     .replace(/\$\{\{[^}]*\}\}/g, 'x');
 
-test('the three workflows are there: nightly, gate and sharded', () => {
-  expect(FILES).toEqual(expect.arrayContaining(['gate.yml', 'nightly.yml', 'sharded.yml']));
+test('the four workflows are there: nightly, gate, sharded and faults', () => {
+  expect(FILES).toEqual(expect.arrayContaining(['gate.yml', 'nightly.yml', 'sharded.yml', 'faults.yml']));
 });
 
 test('actionlint finds nothing in any workflow, and does find a planted mistake', async () => {
@@ -142,16 +149,69 @@ test('gate: pull requests touching app configuration, scope catalog, expectation
 
 test('sharded: the matrix size is the N of --shard, artifacts match what the merge job downloads and merges', () => {
   const w = load('sharded.yml');
-  const shards = w.jobs.shard!.strategy!.matrix!.shard!;
-  const n = shards.length;
-  expect(shards).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  expect(runLines(w).some((l) => l.includes(`--shard ${expr('matrix.shard')}/${n}`))).toBe(true);
-  const upload = w.jobs.shard!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
-  expect(upload.with!.name).toBe(`shard-${expr('matrix.shard')}-of-${n}`);
-  expect(String(upload.with!.path)).toMatch(/blob-report[\s\S]*allure-results/);
-  const download = w.jobs.merge!.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
-  expect(download.with).toMatchObject({ pattern: `shard-*-of-${n}`, path: 'reports/' });
-  expect(runLines(w).some((l) => l.includes(`npm run merge -- reports/shard-*-of-${n}`))).toBe(true);
+  // the simulator shards and the real-target shards: the same matrix, command and artifacts
+  for (const name of ['shard', 'shard-atlassian']) {
+    const job = w.jobs[name]!;
+    const shards = job.strategy!.matrix!.shard!;
+    const n = shards.length;
+    expect(shards, name).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(runLines({ on: {}, jobs: { [name]: job } }).some((l) => l.includes(`--shard ${expr('matrix.shard')}/${n}`))).toBe(true);
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+    expect(upload.with!.name).toBe(`shard-${expr('matrix.shard')}-of-${n}`);
+    expect(String(upload.with!.path)).toMatch(/blob-report[\s\S]*allure-results/);
+    const download = w.jobs.merge!.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
+    expect(download.with).toMatchObject({ pattern: `shard-*-of-${n}`, path: 'reports/' });
+    expect(runLines(w).some((l) => l.includes(`npm run merge -- reports/shard-*-of-${n}`))).toBe(true);
+  }
+  expect(w.jobs.merge!.needs).toEqual(['shard', 'shard-atlassian']);
+});
+
+test('sharded, real target: a setup job exports the tokens once, every shard imports them before its main job', () => {
+  const w = load('sharded.yml');
+  const setup = w.jobs.tokens!;
+  const shard = w.jobs['shard-atlassian']!;
+  const lines = (job: Job) => runLines({ on: {}, jobs: { job } });
+  expect(setup.if).toBe("inputs.target == 'atlassian'");
+  expect(shard.needs).toBe('tokens');
+  expect(w.jobs.shard!.if, 'the simulator shards get no hand-off (each has its own simulator)').toBe("inputs.target != 'atlassian'");
+  // both sides read the one key secret and the real target
+  for (const job of [setup, shard]) {
+    expect(job.env?.HARNESS_TOKENS_KEY).toBe(expr('secrets.HARNESS_TOKENS_KEY'));
+    expect(job.env?.TARGET).toBe('atlassian');
+  }
+  const exported = lines(setup).find((l) => /scripts\/tokens\.ts export --out /.test(l));
+  expect(exported).toBeDefined();
+  const out = /--out "\$RUNNER_TEMP\/([^"]+)"/.exec(exported!)![1]!;
+  const upload = setup.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+  expect(upload.with).toMatchObject({ name: 'tokens-handoff', path: `${expr('runner.temp')}/${out}` });
+  expect(Number(upload.with!['retention-days'])).toBeLessThanOrEqual(1);
+  // the shard: download → import → main, in that order
+  const order = (pred: (s: Step) => boolean) => shard.steps.findIndex(pred);
+  const download = order((s) => !!s.uses?.startsWith('actions/download-artifact') && s.with?.name === 'tokens-handoff');
+  const imported = order((s) => /scripts\/tokens\.ts import --in "\$RUNNER_TEMP\/handoff\/tokens\.enc"/.test(s.run ?? ''));
+  const main = order((s) => /scripts\/harness main --shard/.test(s.run ?? ''));
+  expect(download).toBeGreaterThanOrEqual(0);
+  expect(shard.steps[download]!.with!.path).toBe(`${expr('runner.temp')}/handoff`);
+  expect(`${out}`).toBe('handoff/tokens.enc');
+  expect(imported).toBeGreaterThan(download);
+  expect(main).toBeGreaterThan(imported);
+  // the token file never goes into reports/ (which the shards upload)
+  expect(lines(setup).concat(lines(shard)).join('\n')).not.toMatch(/tokens\.enc[^\n]*reports\/|reports\/[^\n]*tokens\.enc/);
+});
+
+test('faults: a scheduled workflow runs npm run test:faults (every matrix cell) and uploads only after the secret scan', () => {
+  const w = load('faults.yml');
+  expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
+  expect(runLines(w)).toContain('npm run test:faults 2>&1 | tee "$RUNNER_TEMP/faults.log"');
+  expect(PKG.scripts['test:faults']).toMatch(/^HARNESS_MATRIX=full /);
+  const all = steps(w);
+  const scan = all.find((s) => /npm run scan-secrets -- reports\/faults/.test(s.run ?? ''))!;
+  const upload = all.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+  expect(upload.if).toContain(`steps.${scan.id}.outcome == 'success'`);
+  expect(all.indexOf(upload)).toBeGreaterThan(all.indexOf(scan));
+  expect(Object.values(w.jobs)[0]!.env?.HARNESS_REPORTS_DIR).toBe('reports/faults');
+  // no secrets: private simulators only
+  expect(readFileSync(path.join(DIR, 'faults.yml'), 'utf8')).not.toMatch(/secrets\./);
 });
 
 test('gate: the affected-suites step picks api for the catalog, mcp for tool expectations, both for the rest', () => {
