@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { clearFaults, currentFaults, FaultProfileSchema, profileCatalog, setFaults } from './faults.ts';
 import type { Ctx, SimRouter } from './http.ts';
 import { clearLog, requestsSince, unrecognised } from './requestlog.ts';
+import { revokeGrantSite } from './state/grants.ts';
 import { getStats, patchWorld, replaceWorld, resetState, revokeGrant, WorldError, world } from './state.ts';
 
 function worldError(ctx: Ctx, e: unknown): void {
@@ -65,8 +66,12 @@ export function registerAdmin(r: SimRouter): void {
   });
 
   r.route('POST', '/grants/revoke', async (ctx) => {
-    const b = await ctx.parse(z.object({ email: z.string().min(1), clientId: z.string().min(1) }).strict(), 'json');
-    ctx.json(200, { revoked: revokeGrant(b.email, b.clientId) });
+    const b = await ctx.parse(
+      z.object({ email: z.string().min(1), clientId: z.string().min(1), cloudId: z.string().min(1).optional() }).strict(),
+      'json',
+    );
+    // with cloudId: revoked on that site only (the site leaves the grant); without: the whole grant and its tokens
+    ctx.json(200, { revoked: b.cloudId ? revokeGrantSite(b.email, b.clientId, b.cloudId) : revokeGrant(b.email, b.clientId) });
   });
 
   r.route('GET', '/faults', (ctx) => ctx.json(200, { rules: currentFaults() }));

@@ -106,6 +106,31 @@ test.describe('grant and sites', () => {
       expect(res.body, path).toEqual(UNAUTHORIZED);
     }
   });
+
+  test('an admin revoking the app on one site: that site answers 401 and leaves accessible-resources, the other site keeps working', async ({
+    sim,
+  }) => {
+    const token = await adminToken(sim, [ACME, GLOBEX]);
+    await sim.admin.revokeGrant(ACCOUNTS.admin.email, APP.clientId, GLOBEX);
+    for (const path of [jira(GLOBEX, '/project/search'), wiki(GLOBEX, '/api/v2/pages?limit=1')]) {
+      const res = await api(sim, token, 'GET', path);
+      expect(res.status, path).toBe(401);
+      expect(res.body, path).toEqual(UNAUTHORIZED);
+    }
+    const sites = (await api(sim, token, 'GET', '/oauth/token/accessible-resources')).body as Resource[];
+    expect(sites.map((s) => s.id)).toEqual([ACME]);
+    for (const path of [jira(ACME, '/project/search'), wiki(ACME, '/api/v2/pages?limit=1'), '/me'])
+      expect((await api(sim, token, 'GET', path)).status, path).toBe(200);
+    // revoking the same site again changes nothing; the whole grant still can be revoked afterwards
+    const again = await fetch(`${sim.urls.admin}/grants/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ACCOUNTS.admin.email, clientId: APP.clientId, cloudId: GLOBEX }),
+    });
+    expect(await again.json()).toEqual({ revoked: false });
+    await sim.admin.revokeGrant(ACCOUNTS.admin.email, APP.clientId);
+    expect((await api(sim, token, 'GET', jira(ACME, '/project/search'))).status).toBe(401);
+  });
 });
 
 test.describe('products', () => {

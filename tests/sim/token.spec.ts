@@ -207,6 +207,45 @@ test.describe('simulator token endpoint', () => {
     expect(await refreshWith(sim, 'SIMCANARY-rt-not-issued')).toEqual({ status: 403, body: REFRESH_FAILED });
   });
 
+  test('a revoked grant stops every token of it on every product: Jira, Jira Software, Confluence v2 and v1 answer 401, refresh answers invalid_grant', async ({
+    sim,
+  }) => {
+    // docs/reference/atlassian-oauth.md §2 (an admin revokes the app's access for a user) and §3 (each consent yields
+    // a pair; refresh failures are 403 invalid_grant): every pair of the grant dies with it, the refreshed one too
+    const scopes = [
+      'read:me',
+      'read:jira-user',
+      'read:jira-work',
+      'read:board-scope:jira-software',
+      'read:project:jira',
+      'read:page:confluence',
+      'search:confluence',
+      'offline_access',
+    ];
+    const jiraFirst = await exchange(sim, await getCode(sim, { scopes: ['read:me', 'read:jira-work', 'offline_access'] }));
+    const both = await exchange(sim, await getCode(sim, { scopes }));
+    const refreshed = await refreshWith(sim, both.body.refresh_token);
+    expect([jiraFirst.status, both.status, refreshed.status]).toEqual([200, 200, 200]);
+    const paths = [
+      '/oauth/token/accessible-resources',
+      '/me',
+      `/ex/jira/${ACME}/rest/api/3/myself`,
+      `/ex/jira/${ACME}/rest/api/3/project/search`,
+      `/ex/jira/${ACME}/rest/agile/1.0/board`,
+      `/ex/confluence/${ACME}/wiki/api/v2/pages?limit=1`,
+      `/ex/confluence/${ACME}/wiki/rest/api/search?cql=type%3Dpage`,
+    ];
+    const call = async (t: unknown, p: string) =>
+      (await fetch(`${sim.urls.api}${p}`, { headers: { authorization: `Bearer ${String(t)}`, accept: 'application/json' } })).status;
+    // before: the refreshed token reaches every product (so the 401s below are the revocation, not the scopes)
+    for (const p of paths) expect(await call(refreshed.body.access_token, p), p).toBe(200);
+    await sim.admin.revokeGrant(MEMBER.email, CLIENT_ID);
+    for (const t of [jiraFirst.body.access_token, both.body.access_token, refreshed.body.access_token])
+      for (const p of paths) expect(await call(t, p), p).toBe(401);
+    for (const r of [jiraFirst.body.refresh_token, refreshed.body.refresh_token])
+      expect(await refreshWith(sim, r)).toEqual({ status: 403, body: REFRESH_FAILED });
+  });
+
   test('a short accessTokenTtlSeconds makes the token expire at the gateway', async ({ sim }) => {
     await sim.admin.patchWorld({ settings: { accessTokenTtlSeconds: 1 } });
     const r = await exchange(sim, await getCode(sim));

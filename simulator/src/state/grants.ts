@@ -44,3 +44,17 @@ export function grantById(id: string): Grant | undefined {
   for (const g of grants.values()) if (g.id === id) return g;
   return undefined;
 }
+
+/**
+ * An admin revokes the app's access for this user on one site (docs/reference/atlassian-oauth.md §2: the site's
+ * Connected apps → Manage authorization → Revoke): the site leaves the grant, so no token of the grant reaches it and
+ * accessible-resources stops listing it. [sim] The grant and its tokens keep the other sites and refresh still works
+ * (the reference says nothing about the tokens; a whole-grant revoke is `revokeGrant` in tokens.ts). A later consent
+ * on that site adds it again. Returns false when no live grant held the site.
+ */
+export function revokeGrantSite(email: string, clientId: string, cloudId: string): boolean {
+  const g = grants.get(grantKey(email, clientId));
+  if (!g || g.revoked || !g.cloudIds.has(cloudId)) return false;
+  g.cloudIds.delete(cloudId);
+  return true;
+}
