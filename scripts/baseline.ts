@@ -24,7 +24,7 @@ import { atomicWrite } from '../fixtures/core/atomic.ts';
 import { type Category, isCategory } from '../fixtures/core/categories.ts';
 import { ConfigError, loadConfig, ROOT } from '../fixtures/core/config.ts';
 import { type ToolExpectations, toolExpectationsFile } from '../fixtures/mcp/expectations.ts';
-import { type ExpectationsFile, parseExpectations } from '../fixtures/rest/expectations.ts';
+import { type ExpectationsFile, parseExpectations, siteKeyOfHost, siteKeysOf } from '../fixtures/rest/expectations.ts';
 import { type Catalog, catalogEntry, loadCatalog } from '../fixtures/rest/scopes.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { ResultsDirError, readResults, type TestSummary } from './lib/results.ts';
@@ -38,26 +38,36 @@ export interface RestBaselineInput {
   roles: readonly string[];
   requested: readonly string[];
   app: string;
+  /** site key → host name of the configured sites (ATLASSIAN_SITES, `siteKeysOf`): the URL of a site the file gains */
+  siteHosts?: Record<string, string>;
 }
 
 interface Observation {
   role: string;
-  site?: { key: string; cloudId: string };
+  /** cloudId undefined: the run could not resolve it (a first run's site that no grant lists) */
+  site?: { key: string; cloudId?: string };
   scope: string;
   outcome: Category;
 }
 
-/** The REST scope cells a run observed (skipped and unlabelled tests are left out). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The REST scope cells a run observed: every test with account and scope parameters and an `outcome` label. A skipped
+ * test counts when it carries an outcome (a first run's comparisons skip after the probe, NO_EXPECTATIONS_YET); one
+ * skipped before it probed has none and is left out, as is a cell on a stand-in cloudId (the sites suite's random one).
+ */
 export function restObservations(tests: readonly TestSummary[]): Observation[] {
   const out: Observation[] = [];
   for (const t of tests) {
     const { account, scope, site, cloudId } = t.parameters;
-    if (!account || !scope || !t.outcome || !isCategory(t.outcome) || t.status === 'skipped') continue;
+    if (!account || !scope || !t.outcome || !isCategory(t.outcome)) continue;
+    const siteScoped = site !== undefined && site !== '(account-level)';
     out.push({
       role: account,
       scope,
       outcome: t.outcome,
-      site: site && site !== '(account-level)' && cloudId && cloudId !== '-' ? { key: site, cloudId } : undefined,
+      site: siteScoped ? { key: site, cloudId: cloudId && UUID.test(cloudId) ? cloudId : undefined } : undefined,
     });
   }
   return out;
@@ -89,9 +99,14 @@ export function restBaseline(input: RestBaselineInput): ExpectationsFile {
   raw.accounts ??= {};
   const pins = raw.$pinned ?? [];
   for (const o of obs) {
-    if (o.site && !raw.sites[o.site.key]) raw.sites[o.site.key] = { cloudId: o.site.cloudId, url: `https://${o.site.key}.atlassian.net` };
+    if (o.site?.cloudId && !raw.sites[o.site.key]) {
+      const host = input.siteHosts?.[o.site.key] ?? `${o.site.key}.atlassian.net`;
+      raw.sites[o.site.key] = { cloudId: o.site.cloudId, url: `https://${host}` };
+    }
   }
   const siteKeys = Object.keys(raw.sites);
+  // a cell on a site the file does not know (no grant listed it, so no cloudId) cannot be written
+  obs.splice(0, obs.length, ...obs.filter((o) => !o.site || raw.sites[o.site.key]));
   for (const role of new Set([...input.roles, ...obs.map((o) => o.role)])) {
     raw.accounts[role] ??= { accessibleSites: { present: [], absent: [...siteKeys] }, sites: {} };
     const a = raw.accounts[role];
@@ -150,42 +165,110 @@ export function restBaseline(input: RestBaselineInput): ExpectationsFile {
   return raw;
 }
 
-/** The new tools expectations: the previous file with each exercised tool's observed result applied. */
+/** The sweep summary the MCP fixture attaches (`mcp sweep <endpoint> <auth>`, fixtures/mcp/fixture.ts). */
+interface SweepSummary {
+  endpoint: 'v1' | 'authv2' | 'v2';
+  auth: string;
+  account: string;
+  listed: string[];
+  discovered: string[];
+  problems?: string[];
+  items: Array<{ operation: string; status: 'passed' | 'failed' | 'known-failure' | 'not-exercised'; category?: string }>;
+}
+
+function readJsonAttachment(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function profileIdFor(out: ToolExpectations, endpoint: string, auth: string, account: string | undefined): string {
+  const found = Object.keys(out.profiles).find((k) => {
+    const p = out.profiles[k]!;
+    return p.endpoint === endpoint && p.auth === auth && (auth === 'service-key' || !account || p.account === account);
+  });
+  if (found) return found;
+  const id = `${account ?? 'any'}-${auth}-${endpoint}`;
+  out.profiles[id] = { account: account ?? 'any', auth: auth as never, endpoint: endpoint as never, listed: [], knownFailures: {} };
+  return id;
+}
+
+/**
+ * What the run's sweeps and discovery chains saw, applied to `out`: per sweep (endpoint, auth mode, account) the
+ * operations tools/list and discover returned, and each called operation's result (a failure becomes a known
+ * failure with its category, a pass clears one); per endpoint the discovery findings. These summaries are attached
+ * whether or not the test then compared anything, so a first run without a tools file is recorded too.
+ */
+function applySweeps(out: ToolExpectations, tests: readonly TestSummary[]): void {
+  for (const t of [...tests].sort((a, b) => (a.start ?? 0) - (b.start ?? 0))) {
+    for (const a of t.attachments) {
+      if (a.name.startsWith('mcp discovery ')) {
+        const endpoint = a.name.slice('mcp discovery '.length).trim() as keyof ToolExpectations['discovery'];
+        const r = readJsonAttachment(a.file) as { findings?: Array<{ id?: unknown }> } | undefined;
+        if (!['v1', 'authv2', 'v2'].includes(endpoint) || !Array.isArray(r?.findings)) continue;
+        out.discovery[endpoint] = [...new Set(r.findings.map((f) => String(f.id)))].sort();
+      }
+      if (!a.name.startsWith('mcp sweep ')) continue;
+      const r = readJsonAttachment(a.file) as SweepSummary | undefined;
+      if (!r || !Array.isArray(r.listed) || !Array.isArray(r.items) || r.problems?.length) continue;
+      const p = out.profiles[profileIdFor(out, r.endpoint, r.auth, r.account)]!;
+      p.listed = [...new Set(r.listed)].sort();
+      if (r.discovered?.length || p.discovered) p.discovered = [...new Set(r.discovered ?? [])].sort();
+      const kf: Record<string, string> = { ...(p.knownFailures ?? {}) };
+      const live = new Set([...p.listed, ...(p.discovered ?? [])]);
+      for (const k of Object.keys(kf)) if (k !== '*' && !live.has(k)) delete kf[k];
+      for (const i of r.items) {
+        if (i.status === 'passed') delete kf[i.operation];
+        else if ((i.status === 'failed' || i.status === 'known-failure') && i.category && isCategory(i.category))
+          kf[i.operation] = i.category;
+      }
+      p.knownFailures = kf as typeof p.knownFailures;
+    }
+  }
+}
+
+/** The new tools expectations: the previous file with what the run's sweeps and each exercised tool observed applied. */
 export function toolsBaseline(
   previous: ToolExpectations | undefined,
   tests: readonly TestSummary[],
   target: 'sim' | 'atlassian',
 ): ToolExpectations {
-  const out: ToolExpectations = previous ? structuredClone(previous) : { target, discovery: { v1: [], authv2: [], v2: [] }, profiles: {} };
+  const out: ToolExpectations = previous
+    ? structuredClone(previous)
+    : {
+        $comment: `Tool expectations for TARGET=${target}, recorded from a run by \`npm run expectations -- --write\` (scripts/baseline.ts). Schema: fixtures/mcp/expectations.ts.`,
+        target,
+        discovery: { v1: [], authv2: [], v2: [] },
+        profiles: {},
+      };
+  applySweeps(out, tests);
   for (const t of tests) {
     const tool = t.labels.tool?.[0];
     const auth = t.labels.authMode?.[0];
     const account = t.labels.account?.[0];
     const endpoint = /(?:^|› )(v1|authv2|v2) · /.exec(t.fullName)?.[1];
     if (!tool || !auth || !endpoint || t.status === 'skipped') continue;
-    let id = Object.keys(out.profiles).find((k) => {
-      const p = out.profiles[k]!;
-      return p.endpoint === endpoint && p.auth === auth && (auth === 'service-key' || !account || p.account === account);
-    });
-    if (!id) {
-      id = `${account ?? 'any'}-${auth}-${endpoint}`;
-      out.profiles[id] = { account: account ?? 'any', auth: auth as never, endpoint: endpoint as never, listed: [], knownFailures: {} };
-    }
-    const p = out.profiles[id]!;
+    const p = out.profiles[profileIdFor(out, endpoint, auth, account)]!;
     p.knownFailures ??= {};
     const category = t.outcome ?? /^\[([a-z0-9-]+)\]/.exec(t.message ?? '')?.[1];
     const unlisted = category === 'scope-filtered' && /does not list it/.test(t.message ?? '');
     const listed = new Set(p.listed);
+    // on v2 an operation `discover` returns is tested like a listed tool but stays in `discovered`
+    const discovered = new Set(p.discovered ?? []);
     if (unlisted) {
       listed.delete(tool);
+      discovered.delete(tool);
       delete p.knownFailures[tool];
     } else {
-      listed.add(tool);
+      if (!discovered.has(tool)) listed.add(tool);
       if (t.status === 'passed' && !t.outcome) delete p.knownFailures[tool];
       else if (category && isCategory(category) && category !== 'granted') p.knownFailures[tool] = category;
       else if (t.status === 'passed') delete p.knownFailures[tool];
     }
     p.listed = [...listed].sort();
+    if (p.discovered) p.discovered = [...discovered].sort();
   }
   for (const p of Object.values(out.profiles))
     if (p.knownFailures && !Object.keys(p.knownFailures).length) delete (p as Partial<typeof p>).knownFailures;
@@ -214,14 +297,7 @@ export function jsonDiff(before: unknown, after: unknown): string[] {
 }
 
 /** A site key from a host name: `acme.atlassian.net` → `acme` (the schema's short-name form). */
-export function siteKeyOf(host: string): string {
-  const k = host
-    .toLowerCase()
-    .split('.')[0]!
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/^[^a-z]+/, '');
-  return (k || 'site').slice(0, 32);
-}
+export const siteKeyOf = siteKeyOfHost;
 
 /**
  * A first expectations file from the configuration alone (`--init`): the ATLASSIAN_SITES sites with the cloudId each
@@ -281,15 +357,17 @@ export function runBaseline(opts: { resultsDir: string; write: boolean; env?: No
     roles: config.accounts.map((a) => a.role),
     requested: config.app.scopes,
     app: config.app.clientId,
+    siteHosts: siteKeysOf([...(config.sites ?? []), ...config.accounts.flatMap((a) => (a.site ? [a.site] : []))]),
   });
-  const toolsFile = toolExpectationsFile(config.target);
+  const toolsFile = toolExpectationsFile(config.target, opts.env);
   const prevTools = existsSync(toolsFile) ? (JSON.parse(readFileSync(toolsFile, 'utf8')) as ToolExpectations) : undefined;
   const tools = toolsBaseline(prevTools, tests, config.target);
   const restDiff = jsonDiff(previous ? JSON.parse(previous) : undefined, rest);
   const toolsDiff = jsonDiff(prevTools, tools);
   if (opts.write) {
     if (restDiff.length || !previous) atomicWrite(restFile, `${JSON.stringify(rest, null, 2)}\n`);
-    if (toolsDiff.length && tests.some((t) => t.labels.tool?.length)) atomicWrite(toolsFile, `${JSON.stringify(tools, null, 2)}\n`);
+    const sawTools = tests.some((t) => t.labels.tool?.length || t.attachments.some((a) => a.name.startsWith('mcp sweep ')));
+    if (toolsDiff.length && sawTools) atomicWrite(toolsFile, `${JSON.stringify(tools, null, 2)}\n`);
   }
   return { restFile, toolsFile, restDiff, toolsDiff, written: opts.write };
 }

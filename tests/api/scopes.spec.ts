@@ -19,7 +19,11 @@ for (const acct of config.accounts) {
       for (const site of entry.siteScoped ? exp.sites : [undefined]) {
         const expected = exp.expected(acct.role, site?.key, entry.scope);
         const where = site ? ` on ${site.key}` : '';
-        test(`${acct.role} gets ${expected} for ${entry.scope}${where}`, async ({ probe }) => {
+        // a real target's first run (no expectations file yet) probes and records, and expects nothing
+        const title = exp.pending
+          ? `${acct.role} probes ${entry.scope}${where} (no expectations yet)`
+          : `${acct.role} gets ${expected} for ${entry.scope}${where}`;
+        test(title, async ({ probe }) => {
           const outcome = await probe.scope({ role: acct.role, scope: entry.scope, site, expected });
           if (outcome.category === 'not-probeable' && expected === 'not-probeable') {
             if (site) {
