@@ -1,7 +1,8 @@
 /**
  * The REST client on its own, against a private simulator with injected latency and faults: per-site concurrency is
  * bounded, lanes run in parallel, 429/503 are retried after Retry-After within the budget (and a 429 holds the whole
- * site lane), atl-traceid is kept, and the bearer token appears nowhere but the Authorization header.
+ * site lane), atl-traceid is kept, and the bearer token appears nowhere but the Authorization header. The other
+ * transient failures (500, 502, transport failures, Beta-Retry-After, the named limits) are in rest-retry.spec.ts.
  */
 import { createServer } from 'node:net';
 import { expect, test } from '../../fixtures/index.ts';
