@@ -12,7 +12,7 @@
  *   clients.ts     dynamic client registration (MCP)
  * This module is their one import point, so a caller names what it uses without knowing the layout.
  */
-export { registerDynamicClient } from './state/clients.ts';
+export { mcpClientScopes, registerDynamicClient } from './state/clients.ts';
 export { type AuthCode, findCode, issueCode } from './state/codes.ts';
 export { type Counter, count, getStats, type Stats } from './state/counters.ts';
 export { verifyApiToken, verifyServiceKey } from './state/credentials.ts';

@@ -5,9 +5,13 @@
  *    initialises an MCP session and lists tools, yet every tool call returns the generic trouble text and `search`
  *    the connection-settings text (org.mcp.rejectConsole3loTokens, default true = real behaviour [S18]);
  *  - an MCP client registered through DCR with PKCE S256 + resource works, limited to the consented site;
- *  - expired and revoked tokens are 401 with the endpoint's challenge.
+ *  - expired and revoked tokens are 401 with the endpoint's challenge;
+ *  - a URL client_id names a Client ID Metadata Document, fetched from loopback only and checked strictly
+ *    (simulator/src/auth/cimd.ts, simulator/docs/mcp.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -310,4 +314,170 @@ test('the SDK completes the /v2/mcp chain: PRM → path-scoped AS → tenant DCR
   // the grant covers only the consented site
   expect((JSON.parse(r.text) as { results: Array<{ cloudId: string }> }).results.map((h) => h.cloudId)).toEqual([ACME]);
   await client.close();
+});
+
+test.describe('Client ID Metadata Document (a URL as client_id)', () => {
+  /** documents this test process serves on loopback: path → answer; every request is recorded */
+  const docs = new Map<string, { status?: number; body: string; headers?: Record<string, string> }>();
+  const fetched: string[] = [];
+  let server: Server;
+  let base: string;
+  test.beforeAll(async () => {
+    server = createServer((req, res) => {
+      fetched.push(req.url ?? '');
+      const d = docs.get(req.url ?? '');
+      res.writeHead(d?.status ?? (d ? 200 : 404), { 'content-type': 'application/json', ...d?.headers });
+      res.end(d?.body ?? '{"error":"not found"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  test.afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+  test.beforeEach(() => {
+    docs.clear();
+    fetched.length = 0;
+  });
+
+  /** a valid document at `path`, with `edit` applied */
+  const serve = (path: string, edit: (d: Record<string, unknown>) => void = () => {}) => {
+    const d: Record<string, unknown> = {
+      client_id: `${base}${path}`,
+      client_name: 'CIMD self-test client',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    };
+    edit(d);
+    docs.set(path, { body: JSON.stringify(d) });
+    return `${base}${path}`;
+  };
+  const pkce = () => {
+    const verifier = randomBytes(32).toString('base64url');
+    return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  };
+  /** GET /authorize for this client_id; the refusal page's reason, or undefined when it went on (302) */
+  async function refusal(sim: SimHandle, clientId: string, redirectUri = REDIRECT): Promise<string | undefined> {
+    const res = await fetch(
+      `${sim.urls.auth}/authorize?${new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        scope: 'read:jira-work offline_access',
+        state: 'st-cimd',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      })}`,
+      { redirect: 'manual' },
+    );
+    if (res.status === 302) return undefined;
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location'), 'a refused client is never redirected to its redirect_uri').toBeNull();
+    const html = await res.text();
+    return /<code id="error-reason">([^<]*)<\/code>/
+      .exec(html)?.[1]
+      ?.replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"');
+  }
+
+  test('the document is fetched from loopback and the flow runs to a token that works on /v2/mcp (auth /authorize and /v1/authorize)', async ({
+    sim,
+  }) => {
+    const clientId = serve('/clients/good.json', (d) => {
+      d.scope = 'read:jira-work read:page:confluence offline_access';
+    });
+    for (const authorizeBase of [`${sim.urls.auth}/authorize`, `${sim.urls.mcp}/v1/authorize`]) {
+      fetched.length = 0;
+      const { verifier, challenge } = pkce();
+      const resource = `${sim.urls.mcp}/v2/mcp`;
+      const url = `${authorizeBase}?${new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'read:jira-work read:page:confluence offline_access',
+        state: 'st-cimd',
+        prompt: 'consent',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        resource,
+      })}`;
+      const code = await consentAt(sim, url);
+      expect(fetched, 'the simulator fetched the document (no cache)').toContain('/clients/good.json');
+      const token = await tokenRequest(sim, {
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+        resource,
+      });
+      const { client } = await connect(sim, token, '/v2/mcp');
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      await client.close();
+    }
+    const w = await sim.admin.world<{
+      apps: Record<string, { kind: string; clientSecret: string | null; name: string; callbackUrls: string[] }>;
+    }>();
+    expect(w.apps[clientId]).toMatchObject({ kind: 'mcp', clientSecret: null, name: 'CIMD self-test client', callbackUrls: [REDIRECT] });
+  });
+
+  test('a redirect_uri the document does not list is refused with the real wording, on the error page', async ({ sim }) => {
+    const clientId = serve('/clients/strict.json');
+    expect(await refusal(sim, clientId)).toBeUndefined();
+    for (const other of [
+      'http://127.0.0.1:65001/callback', // another loopback port: no port wildcard for a document's URIs
+      'http://127.0.0.1:65000/callback/more',
+      'http://127.0.0.1:65000/callback?x=1',
+      'http://localhost:65000/callback',
+    ])
+      expect(await refusal(sim, clientId, other), other).toBe(`unauthorized_client: redirect_uri is not registered for client: ${other}`);
+    expect(await refusal(sim, clientId, 'http://127.0.0.1:65000@evil.example/callback')).toMatch(/^unauthorized_client: /);
+  });
+
+  test('a client_id URL off loopback, not https, at the root or with userinfo, dot segments or a fragment is refused before any fetch', async ({
+    sim,
+  }) => {
+    const port = new URL(base).port;
+    const cases: Array<[string, RegExp]> = [
+      ['https://vscode.dev/oauth/client-metadata.json', /vscode\.dev, which is not a loopback host/],
+      ['http://192.168.1.10/client.json', /not a loopback host/],
+      [`ftp://127.0.0.1:${port}/client.json`, /must use https/],
+      [`http://127.0.0.1:${port}`, /must have a path/],
+      [`http://127.0.0.1:${port}/`, /must have a path/],
+      [`http://user:pw@127.0.0.1:${port}/client.json`, /must not carry userinfo/],
+      [`http://127.0.0.1:${port}/a/../client.json`, /must not have \. or \.\. path segments/],
+      [`http://127.0.0.1:${port}/client.json#frag`, /must not carry a fragment/],
+    ];
+    for (const [clientId, says] of cases) expect(await refusal(sim, clientId), clientId).toMatch(says);
+    expect(fetched, 'no request left the simulator for a refused URL').toEqual([]);
+  });
+
+  test('a document that breaks a rule is refused naming the rule, and no client is created', async ({ sim }) => {
+    const big = 'x'.repeat(6 * 1024);
+    const cases: Array<[string, (path: string) => void, RegExp]> = [
+      ['/c/mismatch.json', (p) => serve(p, (d) => (d.client_id = `${base}/c/other.json`)), /client_id does not equal the URL/],
+      ['/c/no-redirects.json', (p) => serve(p, (d) => delete d.redirect_uris), /redirect_uris/],
+      ['/c/empty-redirects.json', (p) => serve(p, (d) => (d.redirect_uris = [])), /redirect_uris/],
+      ['/c/pattern.json', (p) => serve(p, (d) => (d.redirect_uris = ['http://127.0.0.1:*/callback'])), /is a pattern/],
+      ['/c/userinfo.json', (p) => serve(p, (d) => (d.redirect_uris = ['http://127.0.0.1:1@evil.example/callback'])), /userinfo/],
+      ['/c/secret-method.json', (p) => serve(p, (d) => (d.token_endpoint_auth_method = 'client_secret_post')), /must be none/],
+      ['/c/secret.json', (p) => serve(p, (d) => (d.client_secret = 'shh')), /client_secret must not be in/],
+      ['/c/not-json.json', (p) => docs.set(p, { body: 'client_id: nope' }), /is not JSON/],
+      ['/c/missing.json', () => {}, /answered HTTP 404/],
+      [
+        '/c/moved.json',
+        (p) => docs.set(p, { status: 302, body: '', headers: { location: `${base}/clients/good.json` } }),
+        /redirect \(HTTP 302\)/,
+      ],
+      ['/c/big.json', (p) => serve(p, (d) => (d.client_name = big)), /larger than 5120 bytes/],
+    ];
+    for (const [path, setup, says] of cases) {
+      setup(path);
+      expect(await refusal(sim, `${base}${path}`), path).toMatch(says);
+    }
+    expect(fetched, 'a redirect is not followed').not.toContain('/clients/good.json');
+    const w = await sim.admin.world<{ apps: Record<string, unknown> }>();
+    expect(Object.keys(w.apps).filter((id) => id.startsWith(base))).toEqual([]);
+  });
 });

@@ -12,6 +12,7 @@ import { currentUser } from '../identity/login.ts';
 import { esc, page, somethingWentWrong } from '../pages.ts';
 import { findApp, findUser, issueCode, onReset, recordConsent, updateWorld, world } from '../state.ts';
 import type { App, Site, User } from '../world.ts';
+import { isUrlClientId, metadataRedirectAllowed, resolveMetadataClient } from './cimd.ts';
 import { matchesAny, redirectUriProblem } from './redirect.ts';
 import { scopeTitle } from './scopes.ts';
 
@@ -221,7 +222,7 @@ function loginRedirect(ctx: Ctx, back: string): void {
 
 export function registerAuthorize(r: Router): void {
   // GET /authorize — atlassian-oauth.md §1
-  r.route('GET', '/authorize', (ctx) => {
+  r.route('GET', '/authorize', async (ctx) => {
     const r = AuthorizeQuery.safeParse(Object.fromEntries(ctx.query));
     if (!r.success) {
       const issue = r.error.issues[0]!;
@@ -229,6 +230,20 @@ export function registerAuthorize(r: Router): void {
       return;
     }
     const q = r.data;
+    // a URL client_id names a client metadata document (cimd.ts): fetched and checked before the client is looked up
+    if (isUrlClientId(q.client_id)) {
+      ctx.note({ clientId: q.client_id });
+      const m = await resolveMetadataClient(q.client_id);
+      if ('problem' in m) {
+        ctx.html(400, somethingWentWrong(`invalid_client: ${m.problem}`));
+        return;
+      }
+      if (!metadataRedirectAllowed(m.client, q.redirect_uri)) {
+        // docs/reference/atlassian-mcp.md §2a [S37]: the real wording of this refusal
+        ctx.html(400, somethingWentWrong(`unauthorized_client: redirect_uri is not registered for client: ${q.redirect_uri}`));
+        return;
+      }
+    }
     handleAuthorize(ctx, q);
   });
 

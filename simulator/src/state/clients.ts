@@ -13,6 +13,15 @@ const DEFAULT_SCOPES = [
   'read:space:confluence',
 ];
 
+/**
+ * The scopes an MCP client (registered or named by a metadata document) is given: the default set plus the granular
+ * scopes it asks for; classic Confluence scopes are not added (§2a: "requested scopes that have not been added").
+ */
+export function mcpClientScopes(scope: string | undefined): string[] {
+  const requested = scope ? scope.split(' ').filter(Boolean) : [];
+  return [...new Set([...DEFAULT_SCOPES, ...requested.filter((s) => /^[a-z]+:[a-z0-9-]+:[a-z0-9.-]+$/.test(s))])];
+}
+
 /** docs/reference/atlassian-mcp.md §2a: DCR returns a client_secret even for token_endpoint_auth_method none. */
 export function registerDynamicClient(meta: {
   client_name?: string;
@@ -25,9 +34,7 @@ export function registerDynamicClient(meta: {
 } {
   const clientId = `sim-dcr-${randomBytes(9).toString('base64url')}`;
   const clientSecret = secret('dcr-cs', 24);
-  const requested = meta.scope ? meta.scope.split(' ').filter(Boolean) : [];
-  // classic Confluence scopes are not added to MCP clients (§2a: "requested scopes that have not been added")
-  const scopes = [...new Set([...DEFAULT_SCOPES, ...requested.filter((s) => /^[a-z]+:[a-z0-9-]+:[a-z0-9.-]+$/.test(s))])];
+  const scopes = mcpClientScopes(meta.scope);
   updateWorld((w) => {
     w.apps[clientId] = {
       name: meta.client_name ?? 'MCP client',
