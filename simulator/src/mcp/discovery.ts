@@ -83,7 +83,7 @@ function asCommon(): Record<string, unknown> {
     // the auth host's /authorize accepts S256 only (one real probe also lists plain [S28][S38])
     code_challenge_methods_supported: ['S256'],
     scopes_supported: scopesSupported(),
-    // "The v2 generation" (3P): CIMD advertised (the simulator's /authorize still needs a registered client_id)
+    // "The v2 generation" (3P): CIMD advertised; /authorize accepts a URL client_id (auth/cimd.ts)
     client_id_metadata_document_supported: true,
   };
 }
