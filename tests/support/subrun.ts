@@ -112,8 +112,12 @@ export interface SubrunTest {
   summary: TestSummary;
 }
 
-/** One row per test of the sub-run (by title, the part after the last ' › '); the last result wins. */
-export function readSubrun(reportsDir: string): Map<string, SubrunTest> {
+/**
+ * One row per test of the sub-run, keyed by title (the part after the last ' › '; the last result wins) or, with
+ * `by: 'fullName'`, by the full name (file and describe titles too), so tests that share a title in several describes
+ * (one per MCP endpoint) stay apart.
+ */
+export function readSubrun(reportsDir: string, opts: { by?: 'title' | 'fullName' } = {}): Map<string, SubrunTest> {
   const dir = path.join(reportsDir, 'allure-results');
   const out = new Map<string, SubrunTest>();
   if (!existsSync(dir)) return out;
@@ -137,7 +141,7 @@ export function readSubrun(reportsDir: string): Map<string, SubrunTest> {
         // not an evidence record
       }
     }
-    out.set(t.name, {
+    out.set(opts.by === 'fullName' ? t.fullName : t.name, {
       title: t.name,
       status: t.status,
       outcome: t.outcome,
