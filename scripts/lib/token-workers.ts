@@ -11,6 +11,8 @@ export interface WorkerSpec {
   authBase: string;
   apiBase: string;
   storeDir: string;
+  /** the store key's identity (fixtures/tokens/store.ts `targetIdentity`, as the tokens fixture uses); default: the token endpoint's origin */
+  storeOrigin?: string;
   sessionDir?: string;
   config: Pick<HarnessConfig, 'accounts' | 'app'>;
   roles: string[];

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     authBase: spec.authBase,
     store: new TokenStore(spec.storeDir, { staleMs: spec.lockStaleMs }),
     consent: runner,
+    storeOrigin: spec.storeOrigin,
     refreshLeewayMs: spec.refreshLeewayMs,
     afterRefreshResponse: spec.crashAfterRefreshResponse ? () => process.kill(process.pid, 'SIGKILL') : undefined,
   });
