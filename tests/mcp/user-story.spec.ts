@@ -8,13 +8,13 @@
  * (the simulator's default world reproduces the story, so tools-sim.json does); a known failure that disappeared is
  * reported as `known-failure-fixed`.
  */
-import { HarnessError } from '../../fixtures/core/categories.ts';
 import { labelOutcome } from '../../fixtures/core/labels.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
-import { knownFailure, profileFor } from '../../fixtures/mcp/expectations.ts';
+import { profileFor } from '../../fixtures/mcp/expectations.ts';
 import { configuredEndpoints, expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
 import { attachSupportTicket, restSideOfStory } from '../../fixtures/mcp/story.ts';
+import { knownFailuresVerdict } from '../../fixtures/mcp/verdicts.ts';
 
 for (const endpoint of configuredEndpoints()) {
   test.describe(endpoint, () => {
@@ -43,7 +43,8 @@ for (const endpoint of configuredEndpoints()) {
       const calls: Array<[string, Record<string, unknown>]> = [
         ['atlassianUserInfo', {}],
         [projects, { cloudId }],
-        ['searchJiraIssuesUsingJql', { cloudId, jql: 'ORDER BY created DESC', maxResults: 1 }],
+        // bounded: like Jira's /search/jql, the simulator refuses a query without a restriction
+        ['searchJiraIssuesUsingJql', { cloudId, jql: 'reporter = currentUser() ORDER BY created DESC', maxResults: 1 }],
         ['search', { query: 'harness' }],
       ];
       const recs = [];
@@ -51,30 +52,20 @@ for (const endpoint of configuredEndpoints()) {
       await attachSupportTicket(recs, test.info());
 
       const profile = profileFor(mcp.expectations, { endpoint, auth: 'console-3lo', account: role })?.profile;
-      const expected = (op: string) => knownFailure(profile, op) ?? 'ok';
-      const unexpected = recs.filter((r) => (r.category ?? 'ok') !== expected(r.operation));
-      const first = recs.find((r) => !r.ok);
-      if (!unexpected.length) {
-        if (first?.category) await labelOutcome(first.category);
-        if (first)
-          test.info().annotations.push({
-            type: 'known failure (tool expectations)',
-            description: `REST ok, MCP broken: ${first.category} — ${first.text}`,
-          });
-        return;
-      }
-      const fixed = unexpected.filter((r) => r.ok);
-      const code = unexpected.find((r) => !r.ok)?.category ?? (fixed.length ? 'known-failure-fixed' : 'unexpected');
-      throw new HarnessError(
-        code,
-        `REST works with the console 3LO token (GET /me → ${restSide.meStatus}) and the MCP session initialised (${s.raw.sessionId}), but:\n` +
-          unexpected
-            .map(
-              (r) => `  ${r.operation}: ${r.category ?? 'ok'} (expected ${expected(r.operation)}) ${JSON.stringify(r.text.slice(0, 160))}`,
-            )
-            .join('\n'),
+      const verdict = knownFailuresVerdict(
+        recs,
+        profile,
+        `REST works with the console 3LO token (GET /me → ${restSide.meStatus}) and the MCP session initialised (${s.raw.sessionId}), but`,
         { sessionId: s.raw.sessionId, cloudId },
       );
+      if (verdict.error) throw verdict.error;
+      if (verdict.known?.category) {
+        await labelOutcome(verdict.known.category);
+        test.info().annotations.push({
+          type: 'known failure (tool expectations)',
+          description: `REST ok, MCP broken: ${verdict.known.category} — ${verdict.known.text}`,
+        });
+      }
     });
   });
 }

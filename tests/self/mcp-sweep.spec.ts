@@ -184,3 +184,27 @@ test('an operation whose nature nobody states is never changed blindly: not exer
   const r = await mcp.sweep({ endpoint: 'v1', writes: false });
   expect(r.items.find((i) => i.operation === 'harnessMysteryOperation')?.status).toBe('passed');
 });
+
+for (const endpoint of ['v1', 'v2'] as const) {
+  for (const [product, sandbox, ops] of [
+    ['Jira project', { jira: 'NOSUCHSBX', confluence: 'SBX' }, ['createJiraIssue']],
+    ['Confluence space', { jira: 'SBX', confluence: 'NOSUCHSPC' }, ['createConfluencePage', 'createConfluenceContent']],
+  ] as const) {
+    test(`${endpoint}: a sandbox ${product} that is gone fails its writes as sandbox-missing naming it, never mcp-tool-error`, async ({
+      mcp,
+      sim,
+    }) => {
+      void sim; // a private simulator reset to its start world
+      const r = await mcp.sweep({ endpoint, sandbox });
+      const writes = r.items.filter((i) => (ops as readonly string[]).includes(i.operation));
+      expect(writes.length, r.items.map(describeItem).join('\n')).toBe(1);
+      const w = writes[0]!;
+      expect(w.status, describeItem(w)).toBe('failed');
+      expect(w.category, describeItem(w)).toBe('sandbox-missing');
+      expect(w.reason).toContain(product.startsWith('Jira') ? 'NOSUCHSBX' : 'NOSUCHSPC');
+      expect(r.items.filter((i) => i.category === 'mcp-tool-error').map(describeItem), 'no write reads as a generic tool error').toEqual(
+        [],
+      );
+    });
+  }
+}
