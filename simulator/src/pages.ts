@@ -7,10 +7,12 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function page(title: string, body: string, script = ''): string {
+/** A whole page; `style` adds CSS for this page only. An empty inline icon keeps the browser from asking for /favicon.ico. */
+export function page(title: string, body: string, script = '', style = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;max-width:560px;margin:40px auto;color:#172b4d}
 input,select{display:block;width:100%;padding:8px;margin:6px 0 12px;box-sizing:border-box}
@@ -20,7 +22,7 @@ button{padding:8px 16px;margin-right:8px}
 .owner-info{border:1px solid #6b778c;padding:12px;margin:12px 0}
 .muted{color:#6b778c;font-size:12px}
 li{margin:8px 0} li span{display:block;color:#6b778c;font-size:13px}
-</style></head>
+${style}</style></head>
 <body>
 ${body}
 ${script ? `<script>${script}</script>` : ''}

@@ -36,6 +36,8 @@ export const SettingsSchema = z
     tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
     /** show a CAPTCHA on the login page */
     captcha: z.boolean().default(false),
+    /** the consent page's site picker: 'react-select' (the real screen's combobox, atlassian-oauth.md §2) or 'native' (a <select>) */
+    sitePicker: z.enum(['react-select', 'native']).default('react-select'),
   })
   .strict();
 

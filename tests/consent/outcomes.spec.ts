@@ -1,18 +1,21 @@
 /**
  * Every consent outcome, provoked on a private simulator through its admin API and classified by the driver with
  * the remediation from categories.ts. Texts the simulator shows follow docs/reference/atlassian-oauth.md §1–§2.
+ *
+ * Each runs on both site pickers the simulator's consent page can show (the world switch `settings.sitePicker`): the
+ * React-Select combobox of the real screen (§2), the default, and a native `<select>`; the grant asserts which
+ * picker the driver met.
  */
 
 import { redactedScreenshot } from '../../fixtures/consent/driver.ts';
 import { CATEGORIES } from '../../fixtures/core/categories.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { ACME, ACME_HOST, acct, GLOBEX_HOST, PICKERS, serveReactSelectPicker } from './support.ts';
+import { ACME, ACME_HOST, acct, GLOBEX_HOST, PICKERS, usePicker } from './support.ts';
 
 for (const picker of PICKERS) {
-  test.describe(`consent outcomes (${picker} site picker)`, () => {
-    let served: (() => number) | undefined;
-    test.beforeEach(async ({ page }) => {
-      served = picker === 'React-Select' ? (await serveReactSelectPicker(page)).served : undefined;
+  test.describe(`consent outcomes (${picker.name} site picker)`, () => {
+    test.beforeEach(async ({ sim }) => {
+      await usePicker(sim, picker);
     });
 
     test('member is granted on the chosen site and the screen lists every requested scope', async ({ consent, sim, config }) => {
@@ -32,7 +35,7 @@ for (const picker of PICKERS) {
       expect(o.scopesNotShown).toEqual([]);
       expect(o.scopeCountMismatch).toBeUndefined();
       expect((await sim.admin.stats()).consents).toBe(1);
-      if (served) expect(served(), 'the consent page came with the React-Select picker').toBe(1);
+      expect(o.sitePicker, 'the driver met the picker the world switch asked for').toBe(picker.kind);
     });
 
     test('member gets admin-must-authorize when user-installed apps are blocked', async ({ consent, sim, config }) => {

@@ -60,6 +60,22 @@ const test = base.extend<{ callback: Catcher }>({
   },
 });
 
+/** Choose a site on the default picker, the React-Select combobox (atlassian-oauth.md §2), with the mouse. */
+async function chooseSite(page: Page, host: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'Use app on' }).click();
+  await page.getByRole('listbox').getByRole('option', { name: host }).click();
+  await expect(page.getByRole('listbox')).toHaveCount(0);
+}
+
+/** The sites the React-Select menu offers (opened with the mouse, closed with Escape). */
+async function offeredSites(page: Page): Promise<string[]> {
+  const picker = page.getByRole('combobox', { name: 'Use app on' });
+  await picker.click();
+  const sites = await page.getByRole('listbox').getByRole('option').allInnerTexts();
+  await picker.press('Escape');
+  return sites;
+}
+
 async function login(page: Page, user: { email: string; password: string }): Promise<void> {
   await page.getByPlaceholder('Enter email').fill(user.email);
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -77,21 +93,111 @@ test.describe('simulator login and consent pages', () => {
     await expect(page.locator('input#username')).toBeVisible();
     await login(page, USERS.member);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Harness Test App is requesting access to your Atlassian account.');
-    const picker = page.getByLabel('Use app on');
-    await expect(picker.locator('option')).toHaveText(['Choose a site', 'acme-sim.atlassian.net', 'globex-sim.atlassian.net']);
+    expect(await offeredSites(page)).toEqual(['acme-sim.atlassian.net', 'globex-sim.atlassian.net']);
     await expect(page.getByRole('list', { name: 'Permissions requested' }).getByRole('listitem')).toHaveText([
       'View active user profile',
       'View Jira issue data',
     ]);
     const accept = page.getByRole('button', { name: 'Accept' });
     await expect(accept).toBeDisabled();
-    await picker.selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await expect(accept).toBeEnabled();
     await accept.click();
     const url = await callback.reached;
     expect(url.searchParams.get('state')).toBe('state-123');
     expect(url.searchParams.get('code')).toContain(sim.urls.canary);
     expect((await sim.admin.stats()).consents).toBe(1);
+  });
+
+  test('the site picker is a React-Select combobox: options only while open, typing filters, keyboard and mouse choose', async ({
+    sim,
+    page,
+    callback,
+  }) => {
+    await page.goto(authorizeUrl(sim, { redirectUri: callback.redirectUri }));
+    await login(page, USERS.member);
+    // atlassian-oauth.md §2: inside div.site-selector, placeholder "Choose a site", labelled "Use app on"
+    const picker = page.locator('div.site-selector').getByRole('combobox', { name: 'Use app on' });
+    await expect(picker).toHaveAttribute('aria-expanded', 'false');
+    await expect(page.locator('div.site-selector').getByText('Choose a site')).toBeVisible();
+    await expect(page.getByRole('option')).toHaveCount(0);
+    await expect(page.locator('select')).toHaveCount(0);
+    const accept = page.getByRole('button', { name: 'Accept' });
+    await expect(accept).toBeDisabled();
+
+    // the mouse opens the menu: a listbox whose options carry React-Select's ids
+    await picker.click();
+    await expect(picker).toHaveAttribute('aria-expanded', 'true');
+    const options = page.getByRole('listbox').getByRole('option');
+    await expect(options).toHaveText(['acme-sim.atlassian.net', 'globex-sim.atlassian.net']);
+    expect(await options.evaluateAll((os) => os.map((o) => o.id))).toEqual(['react-select-2-option-0', 'react-select-2-option-1']);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('listbox')).toHaveCount(0);
+
+    // typing filters; a text that matches nothing says so; Escape clears the text
+    await picker.fill('glob');
+    await expect(options).toHaveText(['globex-sim.atlassian.net']);
+    await picker.fill('nothing-like-it');
+    await expect(options).toHaveCount(0);
+    await expect(page.getByRole('listbox')).toHaveText('No options');
+    await picker.press('Escape');
+    await expect(picker).toHaveValue('');
+
+    // the keyboard: ArrowDown opens on the first option, ArrowDown moves, Enter chooses; the choice is the single value
+    await picker.press('ArrowDown');
+    await expect(picker).toHaveAttribute('aria-activedescendant', 'react-select-2-option-0');
+    await picker.press('ArrowDown');
+    await picker.press('Enter');
+    await expect(page.getByRole('listbox')).toHaveCount(0);
+    await expect(page.locator('div.site-selector').getByText('globex-sim.atlassian.net', { exact: true })).toBeVisible();
+    await expect(page.getByText('Choose a site')).toBeHidden();
+    await expect(accept).toBeEnabled();
+
+    // the mouse changes it; the menu marks the current choice
+    await picker.click();
+    await expect(page.getByRole('option', { name: 'globex-sim.atlassian.net' })).toHaveAttribute('aria-selected', 'true');
+    await page.getByRole('option', { name: 'acme-sim.atlassian.net' }).click();
+    await expect(page.locator('div.site-selector').getByText('acme-sim.atlassian.net', { exact: true })).toBeVisible();
+
+    // the chosen site is what the form posts: the grant covers acme (its host is in the code's accessible resources)
+    await accept.click();
+    const url = await callback.reached;
+    const token = await fetch(`${sim.urls.auth}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'authorization_code',
+        client_id: 'sim-client-3lo',
+        client_secret: 'SIMCANARY-cs-3lo-8f2k1q',
+        code: url.searchParams.get('code'),
+        redirect_uri: callback.redirectUri,
+      }),
+    });
+    expect(token.status).toBe(200);
+    const { access_token } = (await token.json()) as { access_token: string };
+    const resources = await fetch(`${sim.urls.api}/oauth/token/accessible-resources`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(((await resources.json()) as Array<{ id: string }>).map((r) => r.id)).toEqual([ACME]);
+  });
+
+  test('with settings.sitePicker = native the site picker is a <select> whose first option is "Choose a site"', async ({
+    sim,
+    page,
+    callback,
+  }) => {
+    await sim.admin.patchWorld({ settings: { sitePicker: 'native' } });
+    await page.goto(authorizeUrl(sim, { redirectUri: callback.redirectUri }));
+    await login(page, USERS.member);
+    const picker = page.locator('div.site-selector').getByRole('combobox', { name: 'Use app on' });
+    await expect(picker.locator('option')).toHaveText(['Choose a site', 'acme-sim.atlassian.net', 'globex-sim.atlassian.net']);
+    await expect(page.locator('[id^="react-select-"]')).toHaveCount(0);
+    const accept = page.getByRole('button', { name: 'Accept' });
+    await expect(accept).toBeDisabled();
+    await picker.selectOption({ label: 'globex-sim.atlassian.net' });
+    await expect(accept).toBeEnabled();
+    await accept.click();
+    expect((await callback.reached).searchParams.get('code')).toBeTruthy();
   });
 
   test('Cancel redirects with error=access_denied and the real description', async ({ sim, page, callback }) => {
@@ -107,13 +213,13 @@ test.describe('simulator login and consent pages', () => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { userInstalledApps: 'blocked' } } } });
     await page.goto(authorizeUrl(sim));
     await login(page, USERS.member);
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await expect(page.getByRole('alert')).toHaveText(
       'Your site admin must authorize this app for the site acme-sim.atlassian.net before the app can access your account.',
     );
     await expect(page.getByRole('button', { name: 'Accept' })).toBeDisabled();
     // the other site is unaffected
-    await page.getByLabel('Use app on').selectOption({ label: 'globex-sim.atlassian.net' });
+    await chooseSite(page, 'globex-sim.atlassian.net');
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Accept' })).toBeEnabled();
   });
@@ -122,7 +228,7 @@ test.describe('simulator login and consent pages', () => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { userInstalledApps: 'blocked' } } } });
     await page.goto(authorizeUrl(sim, { redirectUri: callback.redirectUri }));
     await login(page, USERS.admin);
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await page.getByRole('button', { name: 'Accept' }).click();
     expect((await callback.reached).searchParams.get('code')).toBeTruthy();
     const world = await sim.admin.world<{ sites: Record<string, { policy: { approvedApps: string[] } }> }>();
@@ -131,7 +237,7 @@ test.describe('simulator login and consent pages', () => {
     await page.context().clearCookies();
     await page.goto(authorizeUrl(sim));
     await login(page, USERS.member);
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Accept' })).toBeEnabled();
   });
@@ -140,7 +246,7 @@ test.describe('simulator login and consent pages', () => {
     await sim.admin.patchWorld({ sites: { [ACME]: { policy: { blockedApps: ['sim-client-3lo'] } } } });
     await page.goto(authorizeUrl(sim));
     await login(page, USERS.admin);
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await expect(page.getByRole('alert')).toContainText('App is blocked by an admin');
     await expect(page.getByRole('alert')).toContainText(
       'An admin has not allowed Harness Test App to access data from acme-sim.atlassian.net. Select another site to authorize access to or contact your admin for more information.',
@@ -160,7 +266,7 @@ test.describe('simulator login and consent pages', () => {
     await page.goto(url);
     await login(page, USERS.admin);
     await expect(page.locator('#developer-mode')).toContainText('This app is in developer mode.');
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    await chooseSite(page, 'acme-sim.atlassian.net');
     await expect(page.getByRole('button', { name: 'Accept' })).toBeEnabled();
   });
 
@@ -235,7 +341,7 @@ test.describe('simulator login and consent pages', () => {
     await page.getByLabel('Verification code').fill(totp.generate());
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Harness Test App is requesting access to your Atlassian account.');
-    await expect(page.getByLabel('Use app on').locator('option')).toHaveText(['Choose a site', 'acme-sim.atlassian.net']);
+    expect(await offeredSites(page)).toEqual(['acme-sim.atlassian.net']);
   });
 
   test('with the CAPTCHA switch on, the login stops on an unsolvable CAPTCHA page', async ({ sim, page }) => {

@@ -59,7 +59,9 @@ test('oauth4webapi completes authorize → consent → code exchange → refresh
     await page.getByPlaceholder('Enter password').fill('SIMCANARY-pw-member');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Harness Test App is requesting access to your Atlassian account.');
-    await page.getByLabel('Use app on').selectOption({ label: 'acme-sim.atlassian.net' });
+    // the consent page's site picker is a React-Select combobox (simulator/README.md "Authorize and consent")
+    await page.getByRole('combobox', { name: 'Use app on' }).click();
+    await page.getByRole('option', { name: 'acme-sim.atlassian.net' }).click();
     await page.getByRole('button', { name: 'Accept' }).click();
     const callbackUrl = await reached;
 

@@ -2,13 +2,16 @@
  * auth.atlassian.com: GET /authorize and the consent page (GET/POST /consent).
  *
  * Imitates atlassian-oauth.md §1 (authorize parameters, redirect with code+state, Cancel → access_denied) and §2
- * (consent heading, "Use app on" site picker, scope titles, Accept disabled until a site is chosen, blocking screens
- * with their real texts), and atlassian-mcp.md §2a (PKCE S256 for MCP clients, "Your admin has blocked this domain").
+ * (consent heading, "Use app on" site picker — a React-Select combobox, or a native select with
+ * `settings.sitePicker = native` (pages/site-picker.ts) — scope titles, Accept disabled until a site is chosen, blocking
+ * screens with their real texts), and atlassian-mcp.md §2a (PKCE S256 for MCP clients, "Your admin has blocked this
+ * domain").
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Ctx, Router } from '../http.ts';
 import { currentUser } from '../identity/login.ts';
+import { SITE_PICKER_CSS, sitePicker } from '../pages/site-picker.ts';
 import { esc, page, somethingWentWrong } from '../pages.ts';
 import { findApp, findUser, issueCode, onReset, recordConsent, updateWorld, world } from '../state.ts';
 import type { App, Site, User } from '../world.ts';
@@ -164,12 +167,13 @@ function cancelForm(rid: string): string {
 function consentPage(p: Pending, app: App, user: User, chosen?: string): string {
   const sites = userSites(user);
   const blocks = new Map(sites.map(([id, s]) => [id, siteBlock(app, p.clientId, user, id, s)]));
-  const options = sites
-    .map(
-      ([id, s]) =>
-        `<option value="${esc(id)}" data-blocked="${blocks.get(id) ? 'true' : 'false'}"${id === chosen ? ' selected' : ''}>${esc(siteHost(s))}</option>`,
-    )
-    .join('\n');
+  // atlassian-oauth.md §2: a React-Select combobox on the real screen; the native <select> is a world switch
+  const picker = sitePicker(
+    world().settings.sitePicker,
+    sites.map(([id, s]) => ({ value: id, label: siteHost(s) })),
+    chosen,
+  );
+  const blocked = sites.filter(([id]) => blocks.get(id)).map(([id]) => id);
   const messages = sites
     .map(([id]) => {
       const b = blocks.get(id);
@@ -192,11 +196,7 @@ function consentPage(p: Pending, app: App, user: User, chosen?: string): string 
     `<h1>${esc(app.name)} is requesting access to your Atlassian account.</h1>
 ${dev}
 <div class="site-selector">
-<label for="site-select">Use app on</label>
-<select id="site-select" name="site" form="consent-form">
-<option value=""${chosen ? '' : ' selected'} disabled>Choose a site</option>
-${options}
-</select>
+${picker.html}
 </div>
 ${messages}
 <h2>${esc(app.name)} would like to:</h2>
@@ -209,10 +209,12 @@ ${items}
 <button type="submit" name="action" value="accept" id="accept"${chosenOk ? '' : ' disabled'}>Accept</button>
 <button type="submit" name="action" value="cancel" id="cancel">Cancel</button>
 </form>`,
-    `(function(){var s=document.getElementById('site-select'),a=document.getElementById('accept');
-s.addEventListener('change',function(){var o=s.options[s.selectedIndex];
-document.querySelectorAll('[data-site]').forEach(function(d){d.hidden=d.getAttribute('data-site')!==s.value;});
-a.disabled=!s.value||o.getAttribute('data-blocked')==='true';});})();`,
+    // Accept stays disabled until a site that allows the app is chosen (atlassian-oauth.md §2)
+    `var blockedSites=${JSON.stringify(blocked).replace(/</g, '\\u003c')};
+function siteChanged(v){document.querySelectorAll('[data-site]').forEach(function(d){d.hidden=d.getAttribute('data-site')!==v;});
+document.getElementById('accept').disabled=!v||blockedSites.indexOf(v)>=0;}
+${picker.script}`,
+    SITE_PICKER_CSS,
   );
 }
 
