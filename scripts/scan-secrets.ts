@@ -24,7 +24,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, type statSync } from 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { collectEnv, isSecretVariable, loadConfig, ROOT } from '../fixtures/core/config.ts';
+import { authDirSetting, collectEnv, isSecretVariable, loadConfig, ROOT } from '../fixtures/core/config.ts';
 import { knownSecrets } from '../fixtures/core/redact.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { isZip, readZipEntries } from './lib/zip.ts';
@@ -59,7 +59,8 @@ export function simulatorCanary(
  * sessions in `<HARNESS_AUTH_DIR or .auth>/sessions/` (fixtures/tokens/fixture.ts).
  */
 export function defaultTokenStores(env: NodeJS.ProcessEnv = process.env): string[] {
-  const auth = env.HARNESS_AUTH_DIR ?? '.auth';
+  // HARNESS_AUTH_DIR as the run reads it: the environment, else .env (a store folder set only in .env is still found)
+  const auth = authDirSetting(env);
   return [env.HARNESS_TOKEN_STORE_DIR, path.join(auth, 'tokens'), path.join(auth, 'sessions')]
     .filter((d): d is string => !!d)
     .map((d) => path.resolve(ROOT, d));

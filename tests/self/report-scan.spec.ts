@@ -283,6 +283,26 @@ test("the scanner, in its own process, checks the tokens of the run's token stor
   expect(without.status, without.stdout).toBe(0);
 });
 
+test('the scanner finds the token store of a HARNESS_AUTH_DIR set only in the .env file, as the run does', async () => {
+  const access = `eyJenvfile.access.${Date.now()}`;
+  put('auth/tokens/0123abcd.json', storeRecord(access, `envfile-refresh-${Date.now()}`));
+  put('out/trace.txt', `Authorization: Bearer ${access}`);
+  const envFile = put('.env', `HARNESS_AUTH_DIR=${path.join(dir, 'auth')}\n`);
+  const cli = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'scan-secrets.ts'), path.join(dir, 'out')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
+  const r = cli({ HARNESS_ENV_FILE: envFile });
+  expect(r.status, r.stdout + r.stderr).toBe(1);
+  expect(r.stdout).toMatch(/out\/trace\.txt: access token \(token store\) \[plain\]/);
+  expect(r.stdout).not.toContain(access);
+  // without the setting the default store (.auth) does not hold this token: the setting is what found it
+  const empty = put('empty.env', '');
+  expect(cli({ HARNESS_ENV_FILE: empty }).status).toBe(0);
+});
+
 test("the canary comes from the simulator's ready line (env or the file global setup writes), the built-in marker only as fallback", async () => {
   const kinds = (env: NodeJS.ProcessEnv) =>
     configuredSecrets({ ...env, HARNESS_REPORTS_DIR: dir }, [])
