@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '../../fixtures/index.ts';
+import type { ConsentReason } from '../../fixtures/tokens/provider.ts';
 import { makeKey, type TokenRecord, TokenStore, TokenStoreError, targetIdentity, tokenRecord } from '../../fixtures/tokens/store.ts';
+import { readTokenTally, reconsentLine, tallyDir, tallyText, tallyWriter } from '../../fixtures/tokens/tally.ts';
 import { scratchDir } from '../support/scratch.ts';
 
 const key = makeKey('http://127.0.0.1:1234', 'Member@Sim.Example', 'sim-client-3lo', ['read:me', 'offline_access', 'read:me']);
@@ -191,5 +193,53 @@ test.describe('token store', () => {
       obtainedAt: first.obtainedAt,
     });
     expect(next.refreshedAt).toBeGreaterThanOrEqual(first.obtainedAt);
+  });
+});
+
+test.describe('re-consent tally', () => {
+  const provider = (consented: Array<{ role: string; reason: ConsentReason }>, fromStoreRoles: string[]) => ({
+    stats: () => ({ consents: consented.length, refreshes: 0, fromStore: fromStoreRoles.length, events: [], consented, fromStoreRoles }),
+  });
+
+  test("the run's line adds every worker's consents with their reasons; an account a worker consented is not from the store", async ({}, testInfo) => {
+    const reports = scratchDir(testInfo, 'reports');
+    expect(reconsentLine(reports), 'no token handed out: no line').toBeUndefined();
+    // an earlier run's file (another runner pid) is not counted
+    tallyWriter(reports, provider([{ role: 'admin', reason: 'no stored token' }], []), 111)();
+    const dir = tallyDir(reports);
+    utimesSync(path.join(dir, `${process.pid}.json`), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    writeFileSync(
+      path.join(dir, '99999991.json'),
+      JSON.stringify({
+        run: 222,
+        pid: 99999991,
+        consented: [{ role: 'member', reason: 'refresh token rejected' }],
+        fromStore: ['siteadmin'],
+      }),
+    );
+    writeFileSync(
+      path.join(dir, '99999992.json'),
+      JSON.stringify({ run: 222, pid: 99999992, consented: [], fromStore: ['member', 'admin'] }),
+    );
+    writeFileSync(path.join(dir, '99999993.json'), '{"run": 222, "pid"'); // cut short: not counted
+    expect(readTokenTally(reports)).toEqual({ reconsents: 1, reasons: { 'refresh token rejected': 1 }, fromStore: 2 });
+    expect(reconsentLine(reports)).toBe('tokens: 1 re-consent (2 from the store; 1 refresh token rejected)');
+    expect(tallyText({ reconsents: 0, reasons: {}, fromStore: 3 })).toBe('0 re-consents (3 from the store)');
+  });
+
+  test('a worker writes its file only when its counts changed, atomically (no temp file left)', async ({}, testInfo) => {
+    const reports = scratchDir(testInfo, 'reports');
+    const consented: Array<{ role: string; reason: ConsentReason }> = [];
+    const write = tallyWriter(reports, provider(consented, []), 7);
+    write();
+    expect(existsSync(tallyDir(reports)), 'nothing to count: no file').toBe(false);
+    consented.push({ role: 'member', reason: 'stored by an earlier simulator process' });
+    write();
+    const file = path.join(tallyDir(reports), `${process.pid}.json`);
+    const first = statSync(file).mtimeMs;
+    write();
+    expect(statSync(file).mtimeMs, 'unchanged counts: not rewritten').toBe(first);
+    expect(readdirSync(tallyDir(reports))).toEqual([`${process.pid}.json`]);
+    expect(reconsentLine(reports)).toBe('tokens: 1 re-consent (0 from the store; 1 stored by an earlier simulator process)');
   });
 });
