@@ -2,14 +2,17 @@
  * Grouping by cause (scripts/lib/causes.ts): what makes a cause, where each part comes from, and how titles are
  * shortened without cutting the part that tells cells apart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '../../fixtures/index.ts';
-import { cellsFor } from '../../scripts/gate.ts';
+import { cellsFor, runGate } from '../../scripts/gate.ts';
 import { causeContext, causeKeyOf, familyOfScope, familyOfTool, groupByCause, shortenTitles } from '../../scripts/lib/causes.ts';
 import { readResults } from '../../scripts/lib/results.ts';
 import { type SyntheticTest, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
+import { writeSupportBundle } from '../../scripts/support-bundle.ts';
+import { runSubrun } from '../support/subrun.ts';
+import { WORLD } from '../support/world.ts';
 
 let dir: string;
 test.beforeEach(() => {
@@ -143,5 +146,55 @@ test('an account-wide cause (invalid token, auth mode off) is one row per accoun
     ['token-invalid · admin', 4],
     ['api-token-disabled · member · auth api-token', 2],
     ['config-invalid', 2],
+  ]);
+});
+
+test('end to end: a site blocking user-installed apps is one cause row for the member there, in the gate and the bundle', async ({
+  sim,
+}, testInfo) => {
+  test.setTimeout(480_000);
+  const GLOBEX = WORLD.sites.globex.cloudId;
+  await sim.admin.patchWorld({ sites: { [GLOBEX]: { policy: { userInstalledApps: 'blocked' } } } });
+  const reportsDir = path.join(dir, 'reports');
+  // the member's consent project and api suites, on a token store of this test's own (a fresh first night)
+  // (the member's classic-scope cells on globex, a dozen or so, and one acme cell that must stay green: more cells add
+  // time, not cases)
+  const run = await runSubrun({
+    sim,
+    reportsDir,
+    projects: ['consent', 'api'],
+    grep: 'gets a stored token|member gets \\S+ for \\S+:(jira|confluence)-\\S+ on globex$|member gets \\S+ for read:jira-work on acme$',
+    accounts: ['member'],
+    env: { HARNESS_AUTH_DIR: path.join(dir, 'auth') },
+    timeoutMs: 420_000,
+  });
+  await testInfo.attach('sub-run output', { body: run.output, contentType: 'text/plain' });
+  expect(run.timedOut, 'the sub-run finished in time').toBe(false);
+  expect(run.code, 'the blocked site fails the run').not.toBe(0);
+
+  const gate = await runGate({ reportsDir });
+  await testInfo.attach('gate table', { body: gate.table, contentType: 'text/plain' });
+  expect(gate.ok).toBe(false);
+  const blocked = gate.causes.filter((c) => c.key.category === 'admin-must-authorize');
+  // one row for the member on globex, however many cells it covers; never one row per cell
+  expect(
+    blocked.map((c) => c.label),
+    gate.table,
+  ).toEqual(['admin-must-authorize · member · globex']);
+  const cells = blocked[0]!.cells.map((c) => c.test.name);
+  expect(cells.length, gate.table).toBeGreaterThan(5);
+  for (const name of cells) expect(name).toMatch(/ on globex$/);
+  expect(gate.table.split('\n').filter((l) => l.includes('admin-must-authorize · member · globex'))).toHaveLength(1);
+  // every red cell is in that row: no other cause, and no second row for the drift of the same cells
+  expect(gate.causes.length, gate.table).toBe(1);
+  // acme is untouched: none of its cells is red
+  expect(gate.causes.flatMap((c) => c.cells).filter((c) => / on acme$/.test(c.test.name))).toEqual([]);
+
+  // the support bundle groups the same way
+  const reportFile = path.join(dir, 'report.html');
+  writeFileSync(reportFile, '<html>report</html>');
+  const bundle = await writeSupportBundle({ reportsDir, reportFile, out: path.join(dir, 'bundle.zip') });
+  expect(bundle.causes.filter((c) => c.key.category === 'admin-must-authorize').map((c) => [c.label, c.cells.length])).toEqual([
+    ['admin-must-authorize · member · globex', cells.length],
   ]);
 });
