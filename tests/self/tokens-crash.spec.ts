@@ -60,6 +60,8 @@ test.describe('crash in the middle of a refresh', () => {
     expect(events.map((e) => e.type)).toEqual(['refresh', 'recovered-interrupted-refresh']);
     expect(events[1]?.detail).toContain('reuse leeway');
     expect(next.stats().consents).toBe(0);
+    // the account was served by the stored refresh token: the run's line counts it as from the store
+    expect(next.stats().fromStoreRoles).toEqual(['member']);
     const stats = await sim.admin.stats();
     expect(stats.refreshReuseWithinWindow).toBe(1);
     expect(stats.familyRevocations).toBe(0);
@@ -80,6 +82,8 @@ test.describe('crash in the middle of a refresh', () => {
     expect(events.map((e) => e.type)).toEqual(['reconsent-after-invalid-grant', 'consent']);
     expect(events[0]?.detail).toContain('previous refresh was interrupted');
     expect(next.stats().consents).toBe(1);
+    expect(next.stats().consented, 'the re-consent names its reason').toEqual([{ role: 'member', reason: 'refresh token rejected' }]);
+    expect(next.stats().fromStoreRoles).toEqual([]);
     const stats = await sim.admin.stats();
     expect(stats.familyRevocations).toBe(1);
     expect(stats.consents).toBe(2);
