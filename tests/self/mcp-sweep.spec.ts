@@ -186,25 +186,23 @@ test('an operation whose nature nobody states is never changed blindly: not exer
 });
 
 for (const endpoint of ['v1', 'v2'] as const) {
-  for (const [product, sandbox, ops] of [
-    ['Jira project', { jira: 'NOSUCHSBX', confluence: 'SBX' }, ['createJiraIssue']],
-    ['Confluence space', { jira: 'SBX', confluence: 'NOSUCHSPC' }, ['createConfluencePage', 'createConfluenceContent']],
-  ] as const) {
-    test(`${endpoint}: a sandbox ${product} that is gone fails its writes as sandbox-missing naming it, never mcp-tool-error`, async ({
-      mcp,
-      sim,
-    }) => {
-      void sim; // a private simulator reset to its start world
-      const r = await mcp.sweep({ endpoint, sandbox });
+  test(`${endpoint}: a sandbox Jira project and Confluence space that are gone fail their writes as sandbox-missing naming them, never mcp-tool-error`, async ({
+    mcp,
+    sim,
+  }) => {
+    void sim; // a private simulator reset to its start world
+    const r = await mcp.sweep({ endpoint, sandbox: { jira: 'NOSUCHSBX', confluence: 'NOSUCHSPC' } });
+    for (const [ops, name, variable] of [
+      [['createJiraIssue'], 'NOSUCHSBX', 'MCP_SANDBOX_JIRA_PROJECT'],
+      [['createConfluencePage', 'createConfluenceContent'], 'NOSUCHSPC', 'MCP_SANDBOX_CONFLUENCE_SPACE'],
+    ] as const) {
       const writes = r.items.filter((i) => (ops as readonly string[]).includes(i.operation));
       expect(writes.length, r.items.map(describeItem).join('\n')).toBe(1);
       const w = writes[0]!;
       expect(w.status, describeItem(w)).toBe('failed');
       expect(w.category, describeItem(w)).toBe('sandbox-missing');
-      expect(w.reason).toContain(product.startsWith('Jira') ? 'NOSUCHSBX' : 'NOSUCHSPC');
-      expect(r.items.filter((i) => i.category === 'mcp-tool-error').map(describeItem), 'no write reads as a generic tool error').toEqual(
-        [],
-      );
-    });
-  }
+      expect(w.reason, 'the reason names the sandbox and its variable').toContain(`${name} (${variable})`);
+    }
+    expect(r.items.filter((i) => i.category === 'mcp-tool-error').map(describeItem), 'no write reads as a generic tool error').toEqual([]);
+  });
 }
