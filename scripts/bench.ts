@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- consent|rest|mcp|report ...]`: runs the benchmark scripts (scripts/bench-*.ts) one after the
- * other and prints their tables; the combined, dated output is also written to reports/bench/<date>.md.
- * Speed and memory targets live here, never in timed tests.
+ * `npm run bench [-- consent|rest|mcp|report|main|shards ...]`: runs the benchmark scripts (scripts/bench-*.ts) one
+ * after the other and prints their tables; the combined, dated output is also written to reports/bench/<date>.md.
+ * Speed and memory targets live here, never in timed tests. `main` (the whole main job vs its critical path, and its
+ * peak memory) and `shards` (1 vs 2 shards and the merge) each run several whole main jobs: minutes, not seconds.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../fixtures/core/config.ts';
 
-const ALL = ['consent', 'rest', 'mcp', 'report'] as const;
+const ALL = ['consent', 'rest', 'mcp', 'report', 'main', 'shards'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));
 if (unknown.length) {

@@ -251,11 +251,17 @@ async function toolExpectationsProblem(config: HarnessConfig): Promise<string | 
 /** How long each step took (ms), in order; `start` = from this process's start to the first step */
 const timings: Array<[string, number]> = [];
 
-function step(label: string, script: string, args: string[], env: NodeJS.ProcessEnv, name = label): number {
+/**
+ * One step in a child process. Scripts of this project run through tsx; the Playwright CLI does not (`tsx: false`):
+ * Playwright compiles the config, the fixtures and the tests itself, and its workers inherit the runner's Node
+ * options, so tsx there would only add a second TypeScript loader (memory and start time) to the runner and to
+ * every worker.
+ */
+function step(label: string, script: string, args: string[], env: NodeJS.ProcessEnv, name = label, tsx = true): number {
   if (!timings.length) timings.push(['start', performance.now()]);
   process.stderr.write(`\n── ${label} ──\n`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: 'inherit', env });
+  const r = spawnSync(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), script, ...args], { cwd: ROOT, stdio: 'inherit', env });
   timings.push([name, performance.now() - t0]);
   return r.status ?? 1;
 }
@@ -398,6 +404,7 @@ async function main(): Promise<void> {
         playwrightArgs(args, config, siteKeys),
         childEnv,
         'suites',
+        false,
       );
     } finally {
       await sim?.stop();
