@@ -144,3 +144,29 @@ test('the wait before a 429 retry: Retry-After or Beta-Retry-After (the longer),
   expect(retryWaitMs({ retryAfter: 'soon' })).toBe(1000);
   expect(retryWaitMs({ retryAfter: '120' })).toBe(5000);
 });
+
+test.describe('a pooled session opened with a retry', () => {
+  test.describe.configure({ mode: 'serial' });
+  const marked = () =>
+    test
+      .info()
+      .attachments.filter((a) => a.name.startsWith('evidence: mcp '))
+      .map((a) => JSON.parse(a.body!.toString()) as { operation: string; retries: number; detail?: { sessionLost?: unknown } })
+      .filter((e) => e.retries > 0 || e.detail?.sessionLost);
+
+  test('the test that opened it carries the retry', async ({ mcp, sim }) => {
+    await sim.admin.setFaults({ profiles: [{ name: 'mcp-session-dropped', mode: 'transient' }] });
+    const s = await mcp.session({ mcpBase: sim.urls.mcp, role: 'admin' });
+    expectToolOk(s.initialize);
+    expect(s.initialize.retries).toBe(1);
+    expect(marked().map((e) => e.operation)).toContain('initialize');
+  });
+
+  test('a later test of the worker that reuses it does not read as retried', async ({ mcp, sim }) => {
+    void sim;
+    const s = await mcp.session({ mcpBase: sim.urls.mcp, role: 'admin' });
+    expect(s.raw.sessionIds, 'the same pooled session as the test before').toHaveLength(2);
+    expect(test.info().attachments.some((a) => a.name === 'evidence: mcp initialize')).toBe(true);
+    expect(marked(), 'its initialize evidence has no retries and no lost session').toEqual([]);
+  });
+});
