@@ -74,6 +74,8 @@ interface KillPlan {
   /** SIGKILL this long after the start, or after `after` first matched the output */
   afterMs: number;
   after?: RegExp;
+  /** ...or after this first holds (polled every 100 ms): the run has reached the point the kill is meant for */
+  when?: () => boolean | Promise<boolean>;
   /** kill the whole process group (the job and every child: Playwright workers, browsers, allure), as CI does */
   group?: boolean;
 }
@@ -114,11 +116,20 @@ function run(
   };
   child.stdout.on('data', seen);
   child.stderr.on('data', seen);
-  if (plan && !plan.after) arm();
+  let poll: NodeJS.Timeout | undefined;
+  if (plan?.when) {
+    const check = async () => {
+      if (timer || killedAtMs !== undefined) return;
+      if (await (async () => plan.when!())().catch(() => false)) arm();
+      else poll = setTimeout(check, 100);
+    };
+    poll = setTimeout(check, 100);
+  } else if (plan && !plan.after) arm();
   const limit = setTimeout(kill, opts.hardLimitMs ?? 180_000);
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(poll);
       clearTimeout(limit);
       // the rest of the group (a browser, a worker) goes with the job, as when CI cancels a run
       if (plan?.group && child.pid) {
@@ -215,9 +226,10 @@ test(`consent: ${PER_POINT} consent(s) killed mid-flight; the next run re-consen
     lockStaleMs: 5000,
     allowConsent: true,
   });
-  // how long two consents take here (full run; the default one assumes 8 s), so the kills spread over all of them
+  // how long two consents take here from the first /authorize (full run; the default one assumes 6 s), so the kills
+  // spread over both of them
   const calib = scratchDir(testInfo, 'calibration');
-  let consentsMs = 8000;
+  let consentsMs = 6000;
   if (FULL) {
     const whole = await run(tsx('scripts/lib/tokens-worker.ts', JSON.stringify(workerSpec(path.join(calib, 'tokens')))), process.env);
     expect(whole.code, whole.out).toBe(0);
@@ -252,8 +264,11 @@ test(`consent: ${PER_POINT} consent(s) killed mid-flight; the next run re-consen
       }
       killed = await run(setupArgs, setupEnv, { afterMs: Math.round((0.3 + 0.7 * rnd()) * setupMs), group: true });
     } else {
+      // once the worker's browser has opened the consent flow, anywhere in the two consents
+      const since = (await sim.admin.requests()).at(-1)?.seq ?? 0;
       killed = await run(tsx('scripts/lib/tokens-worker.ts', JSON.stringify(workerSpec(storeDir))), process.env, {
-        afterMs: Math.round(300 + rnd() * consentsMs),
+        afterMs: Math.round(rnd() * consentsMs),
+        when: async () => (await sim.admin.requests(since)).some((r) => r.path.startsWith('/authorize')),
         group: true,
       });
     }
@@ -362,9 +377,15 @@ test(`refresh: ${PER_POINT} refresh(es) killed at random points; the next run ne
   const log: string[] = [`seed ${seedOf('refresh')}`];
   const reports = path.join(ROOT, '.tmp', `crash-refresh-${process.pid}`);
   for (let i = 0; i < PER_POINT; i++) {
-    // tsx start-up takes ~1 s, so the kills spread over start-up, the first refresh and the refresh loop
-    const at = Math.round(600 + rnd() * 2400);
-    const killed = await run(tsx('scripts/lib/tokens-worker.ts', JSON.stringify(spec)), process.env, { afterMs: at });
+    // once the worker has stored its first refresh (start-up takes a while on a busy machine), anywhere in the
+    // refresh loop: a refresh is in flight most of the time
+    const at = Math.round(rnd() * 2000);
+    const refreshesBefore = new TokenStore(storeDir).read(seed.keyFor('member'))?.refreshes ?? 0;
+    const killed = await run(tsx('scripts/lib/tokens-worker.ts', JSON.stringify(spec)), process.env, {
+      afterMs: at,
+      when: () => (new TokenStore(storeDir).read(seed.keyFor('member'))?.refreshes ?? 0) > refreshesBefore,
+    });
+    const inFlight = !!new TokenStore(storeDir).read(seed.keyFor('member'))?.refreshInFlight;
     const store = new TimedStore(storeDir, { staleMs: 3000 });
     const next = make(store);
     const t0 = Date.now();
@@ -383,7 +404,7 @@ test(`refresh: ${PER_POINT} refresh(es) killed at random points; the next run ne
     }
     const line = lineFor(next, reports);
     log.push(
-      `kill ${i + 1} at ${at} ms (${killed.signal ?? `exit ${killed.code}`}): next run ${ms} ms, lock waits ${store.waits.join(',') || '-'} ms, ${line}, locks left ${leftLocks.length}`,
+      `kill ${i + 1} ${at} ms after the first refresh (${killed.signal ?? `exit ${killed.code}`}${inFlight ? ', a refresh in flight' : ''}): next run ${ms} ms, lock waits ${store.waits.join(',') || '-'} ms, ${line}, locks left ${leftLocks.length}`,
     );
     expect.soft(consents, `kill ${i + 1}: re-consents the next run needed`).toBe(0);
     expect.soft(line, `kill ${i + 1}: the next run says so`).toBe('tokens: 0 re-consents (1 from the store)');
