@@ -57,6 +57,7 @@ test('a session dropped while it opens (before the initialized notification) is 
   const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
   expectToolOk(s.initialize);
   expect(s.initialize.retries, 'one re-initialise').toBe(1);
+  expect(s.initialize.retryLog).toEqual([{ status: 404, waitMs: 0 }]);
   expect(s.initialize.sessionLost?.previousSessionId, 'the dropped session is named').toBeTruthy();
   expect(s.initialize.sessionLost?.newSessionId).toBe(s.raw.sessionId);
   expect(s.raw.sessionIds).toHaveLength(2);
@@ -106,6 +107,9 @@ test('an initialize answered 429 waits for Retry-After and opens the session on 
   expect(s.initialize.retries).toBe(1);
   expect(took, 'Retry-After: 1 was waited for').toBeGreaterThanOrEqual(950);
   expect(took, 'and not much more').toBeLessThan(10_000);
+  expect(s.initialize.retryLog).toEqual([{ status: 429, waitMs: 1000 }]);
+  // the test reads as retried (fixtures/core/evidence.ts: the `retried` label and annotation, the flaky tag)
+  expect(test.info().annotations).toContainEqual({ type: 'retried', description: 'initialize: 1 retry (HTTP 429; waited 1000 ms)' });
 });
 
 test('a 429 on initialize past the retry budget is mcp-rate-limited, and so is a call on that session', async ({ mcp, sim }) => {
