@@ -5,7 +5,7 @@
  * expectations yet: run `npm run expectations -- --write` after this run" instead of failing every operation as
  * unexpected, and scripts/baseline.ts turns that summary into the profile the next run compares with.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -28,6 +28,10 @@ test('no tool expectations for the target: the sweep runs and is recorded, its t
   try {
     const emptyEnvFile = path.join(tmp, '.env');
     writeFileSync(emptyEnvFile, '');
+    // the tools file of a real target sits next to EXPECTATIONS_FILE: a folder of this test's holds no tools file
+    const restFile = path.join(tmp, 'expectations', 'my-app.json');
+    mkdirSync(path.dirname(restFile));
+    copyFileSync(path.join(ROOT, 'tests', 'expectations', 'sim-app.json'), restFile);
     const env: Record<string, string> = {
       // TARGET=atlassian does not read .env.sim: the simulator's app and accounts, as a team's .env would hold them
       ...parseDotenv(readFileSync(path.join(ROOT, '.env.sim'))),
@@ -35,10 +39,12 @@ test('no tool expectations for the target: the sweep runs and is recorded, its t
       TARGET: 'atlassian',
       REHEARSAL: '1',
       MCP_ENDPOINT: 'v1',
+      EXPECTATIONS_FILE: restFile,
       HARNESS_REHEARSAL: JSON.stringify({ ...rehearsal.wire, authDir: path.join(tmp, 'auth') }),
     };
     const toolsFile = toolExpectationsFile('atlassian', { ...process.env, ...env });
-    expect(existsSync(toolsFile), `${toolsFile} must not exist for this rehearsal (the case under test)`).toBe(false);
+    expect(toolsFile).toBe(path.join(tmp, 'expectations', 'tools-atlassian.json'));
+    expect(existsSync(toolsFile), 'no tools file yet (the case under test)').toBe(false);
     const reportsDir = path.join(tmp, 'reports');
     const run = await runSubrun({
       sim: { urls: { ...rehearsal.sim.urls, auth: DEAD, id: DEAD, api: DEAD, mcp: DEAD } },
@@ -60,7 +66,7 @@ test('no tool expectations for the target: the sweep runs and is recorded, its t
     const sweep = rows.get(SWEEP);
     expect(sweep?.status, digest(rows)).toBe('skipped');
     expect(sweep?.message).toContain('no expectations yet: run `npm run expectations -- --write` after this run');
-    expect(sweep?.message).toMatch(/\d+ operations called, 0 failed; \S*tools-atlassian\.json has no v1 · api-token profile/);
+    expect(sweep?.message).toMatch(/\d+ operations called, 0 failed; \S*tools-atlassian\.json has no v1 · api-token profile\)$/);
 
     // what the run saw is recorded: the sweep summary with every operation's result
     const att = sweep!.summary.attachments.find((a) => a.name === 'mcp sweep v1 api-token');
