@@ -70,6 +70,8 @@ test('divergences match operations across endpoints through aliases', () => {
 test('a failing test without an outcome label gets the HarnessError code, else the last failing call, else unexpected', () => {
   const err = new HarnessError('sandbox-missing', 'no project NOSUCHSBX');
   expect(failureCategory([`Error: ${err.message}`], 'mcp-tool-error')).toBe('sandbox-missing');
+  // Playwright's message of a thrown HarnessError starts with its name
+  expect(failureCategory([`HarnessError: ${err.message}`], 'mcp-tool-error')).toBe('sandbox-missing');
   expect(failureCategory([`\u001b[31m${err.message}\u001b[39m`], undefined)).toBe('sandbox-missing');
   expect(failureCategory(['Error: expect(received).toBe(expected)'], 'scope-filtered')).toBe('scope-filtered');
   expect(failureCategory(['Error: expect(received).toBe(expected)'], undefined)).toBe('unexpected');
