@@ -16,6 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../fixtures/core/config.ts';
 import { redact } from '../fixtures/core/redact.ts';
+import { schemaWarningLine } from '../fixtures/rest/schema-check.ts';
 import { cellsFor } from './gate.ts';
 import { atomicWrite, moveAside, tempPathFor } from './lib/atomic.ts';
 import { type CausesFile, causeFingerprint } from './lib/cause-fingerprint.ts';
@@ -183,7 +184,10 @@ function writePictures(
   atomicWrite(files.scopeSite, scopeSiteHtml(scopeSite));
   atomicWrite(files.mcp, mcpHtml(mcp));
   atomicWrite(files.trend, trendSvg(trend));
-  atomicWrite(files.summary, summaryMarkdown({ verdict, causes, scopeSite, mcp }));
+  // a real target's warn-only schema check (fixtures/rest/schema-check.ts): one line with the counts
+  const schema = schemaWarningLine(tests);
+  if (schema) process.stdout.write(`${schema}\n`);
+  atomicWrite(files.summary, `${summaryMarkdown({ verdict, causes, scopeSite, mcp })}${schema ? `\n${schema}\n` : ''}`);
   return files;
 }
 

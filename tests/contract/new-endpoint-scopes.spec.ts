@@ -1,8 +1,10 @@
 /**
- * The endpoints added for the MCP tools and the harness's probes take the scopes Atlassian's REST reference lists
- * for them (simulator/docs/rest.md, Jira platform and Confluence v2 tables): the whole granular bundle answers 200,
- * the bundle without one member answers the gateway's 401 "scope does not match". Harness side of the wall: the
- * bundles are written here, not read from the simulator.
+ * The endpoints added for the MCP tools and the harness's probes take their granular bundles: the whole bundle
+ * answers 200, the bundle without one member answers the gateway's 401 "scope does not match". The single-scope ones
+ * follow docs/reference/atlassian-oauth.md §6 (`read:priority:jira`, `read:comment:confluence`); the multi-scope
+ * bundles are documented [sim] choices, each with its basis, in simulator/docs/rest.md ("granular bundles" table
+ * under the Confluence v1 table), since no public copy of their `x-atlassian-oauth2-scopes` could be checked. Harness
+ * side of the wall: the bundles are written here, not read from the simulator.
  *
  * These tests reset their simulator, so they run on one of their own, not on the worker's private simulator whose
  * tokens the schema spec keeps for the whole worker.

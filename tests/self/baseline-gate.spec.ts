@@ -1,24 +1,27 @@
 /**
  * Self-tests of the expectations recorded from a run (scripts/baseline.ts) with the gate (scripts/gate.ts): a run on
- * a world where one REST cell turned permission-denied is recorded as the baseline; a run on that world is then
- * green and a run on the default world red (DRIFT on that cell). Runs are synthetic Allure results
- * (scripts/lib/synthetic.ts) shaped like the REST scope suite's (parameters account, site, cloudId, scope; labels
- * expected and outcome), so the test takes milliseconds instead of a full suite.
+ * a world where REST cells turned permission-denied is recorded as the baseline; a run on that world is then green
+ * and a run on the default world red (DRIFT on those cells). Once end to end with real runs of the scope suite
+ * (sub-runs, tests/support/subrun.ts) on the worker's private simulator with a product role removed; the rest on
+ * synthetic Allure results (scripts/lib/synthetic.ts) shaped like the REST scope suite's (parameters account, site,
+ * cloudId, scope; labels expected and outcome), which take milliseconds instead of a full suite.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
 import { atomicWrite } from '../../fixtures/core/atomic.ts';
 import type { Category } from '../../fixtures/core/categories.ts';
 import { loadConfig, ROOT } from '../../fixtures/core/config.ts';
+import { expect, test } from '../../fixtures/index.ts';
 import type { ToolExpectations } from '../../fixtures/mcp/expectations.ts';
 import { type Expectations, parseExpectations } from '../../fixtures/rest/expectations.ts';
 import { loadCatalog } from '../../fixtures/rest/scopes.ts';
-import { jsonDiff, restBaseline, siteKeyOf, starterExpectations, toolsBaseline } from '../../scripts/baseline.ts';
+import { jsonDiff, restBaseline, runBaseline, siteKeyOf, starterExpectations, toolsBaseline } from '../../scripts/baseline.ts';
 import { runGate } from '../../scripts/gate.ts';
 import { readResults } from '../../scripts/lib/results.ts';
 import { type SyntheticTest, writeSyntheticResults } from '../../scripts/lib/synthetic.ts';
+import { digest, readSubrun, runSubrun } from '../support/subrun.ts';
+import { WORLD } from '../support/world.ts';
 
 const SEED = path.join(ROOT, 'tests', 'expectations', 'sim-app.json');
 const config = loadConfig({ ...process.env, TARGET: 'sim' });
@@ -97,6 +100,66 @@ test('a baseline recorded on a mutated world makes the gate green on that world 
     app: 'x',
   });
   expect(jsonDiff(JSON.parse(seedText), back)).toEqual([]);
+});
+
+test('real runs: a baseline recorded on a world without member Jira access on acme keeps the gate green there and red on the default world', async ({
+  sim,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const dir = path.join(tmp, 'real');
+  const file = path.join(dir, 'my-app.json');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(SEED, file);
+  // one token store of this test's (tokens of this simulator), and the expectations file of this test
+  const env = { EXPECTATIONS_FILE: file, HARNESS_AUTH_DIR: path.join(dir, 'auth') };
+  const run = async (name: string, noDeps: boolean) => {
+    const reportsDir = path.join(dir, name);
+    const r = await runSubrun({
+      sim,
+      reportsDir,
+      projects: noDeps ? ['api'] : ['consent', 'api'],
+      // member's scope cells on acme (and the consent setup that stores member's token the first time)
+      grep: 'member gets \\S+ for \\S+ on acme$|member gets a stored token',
+      accounts: ['member'],
+      noDeps,
+      workers: 2,
+      timeoutMs: 120_000,
+      extraArgs: [...(noDeps ? [] : ['tests/consent/accounts.setup.ts']), 'tests/api/scopes.spec.ts'],
+      env,
+    });
+    await testInfo.attach(`${name} sub-run`, { body: r.output, contentType: 'text/plain' });
+    expect(r.timedOut, `${name} finished in time`).toBe(false);
+    return { ...r, rows: readSubrun(reportsDir), resultsDir: path.join(reportsDir, 'allure-results'), reportsDir };
+  };
+  const member = WORLD.emails.member;
+  const acme = WORLD.sites.acme.cloudId;
+  await sim.admin.patchWorld({ users: { [member]: { sites: { [acme]: { jira: 'none' } } } } });
+
+  // the run on the mutated world fails against the shipped expectations; its baseline records the new outcomes
+  const mutated = await run('mutated', false);
+  const denied = [...mutated.rows.values()].filter((r) => r.outcome === 'permission-denied' && r.status === 'failed');
+  expect(denied.length, digest(mutated.rows)).toBeGreaterThan(0);
+  const b = runBaseline({ resultsDir: mutated.resultsDir, write: true, env: { ...process.env, TARGET: 'sim', ...env } });
+  expect(b.restDiff.length, b.restDiff.join('\n')).toBe(denied.length);
+  for (const line of b.restDiff) expect(line).toMatch(/^\+ accounts\.member\.sites\.acme\.outcomes\.\S+ = "permission-denied"$/);
+
+  // the same world again: every cell as recorded, the gate green
+  const again = await run('mutated-again', true);
+  expect(again.code, digest(again.rows)).toBe(0);
+  const green = await runGate({ resultsDir: again.resultsDir, reportsDir: path.join(dir, 'gate-green') });
+  expect(green.ok, green.table).toBe(true);
+  expect(green.table).toContain('GATE GREEN');
+
+  // the default world: exactly the recorded cells drift back to granted, the gate red
+  await sim.admin.patchWorld({ users: { [member]: { sites: { [acme]: { jira: 'user' } } } } });
+  const back = await run('default', true);
+  const red = await runGate({ resultsDir: back.resultsDir, reportsDir: path.join(dir, 'gate-red') });
+  expect(red.ok, red.table).toBe(false);
+  const drift = red.rows.filter((r) => r.kind === 'DRIFT');
+  expect(drift.map((r) => `${r.expected} → ${r.outcome}`)).toEqual(denied.map(() => 'permission-denied → granted'));
+  expect(drift.map((r) => r.test.split(' › ').pop()).sort()).toEqual(
+    denied.map((r) => r.title.replace(/^member gets granted for /, 'member gets permission-denied for ')).sort(),
+  );
 });
 
 test('a pinned entry is kept although the run observed something else; a site refused everywhere moves to absent', () => {
