@@ -123,6 +123,13 @@ test('a 429 on initialize past the retry budget is mcp-rate-limited, and so is a
   expect(s.initialize.retries).toBe(3);
   const rec = await s.call('atlassianUserInfo', {});
   expect(rec.category, rec.text).toBe('mcp-rate-limited');
+  // a dead server costs a bounded number of reopening attempts, then calls fail at once with the same category
+  await s.call('atlassianUserInfo', {});
+  const t0 = performance.now();
+  const fast = await s.call('getAccessibleAtlassianResources', {});
+  expect(fast.category, fast.text).toBe('mcp-rate-limited');
+  expect(fast.text).toContain('the MCP session did not open');
+  expect(performance.now() - t0, 'no new opening attempt, no wait').toBeLessThan(500);
 });
 
 test('a tool call answered 429 past the retry budget is mcp-rate-limited, with the retries recorded', async ({ mcp, sim }) => {
