@@ -3,9 +3,11 @@
  * over the five points a run can die at, each through the smallest process that reaches it. `npm run test:faults`
  * (HARNESS_MATRIX=full) kills 4 runs per point (20 in all); the default test command kills one per point.
  *  - consent: a token worker (scripts/lib/tokens-worker.ts) on an empty store consenting two accounts in a browser,
- *    or (full run) the consent setup project, killed mid-flight; the next run consents once per account whose token
- *    was not stored and reuses the stored ones (0 re-consents for those), and no record is ever half-written;
- *  - refresh: a token worker that refreshes on every use, killed at a random millisecond; the next run needs 0
+ *    killed at a random millisecond once its browser opened /authorize, or (full run) the consent setup project killed
+ *    at a random point of its run; the next run consents once per account whose token was not stored and reuses the
+ *    stored ones (0 re-consents for those), and no record is ever half-written;
+ *  - refresh: a token worker that refreshes on every use, killed at a random millisecond after its first stored
+ *    refresh; the next run needs 0
  *    re-consents (Atlassian's reuse leeway keeps an interrupted refresh's old token valid,
  *    docs/reference/atlassian-oauth.md §3) and finds a refresh token;
  *  - suites: `scripts/main.ts` (or, full run, a Playwright sub-run) killed with its whole process group while the
