@@ -102,6 +102,7 @@ const ACCOUNT_WIDE = new Set([
   'api-token-disabled',
   'ip-blocked',
   'mcp-auth-failed',
+  'mcp-token-expired',
   'mcp-discovery',
   'mcp-session-lost',
 ]);
