@@ -90,9 +90,26 @@ function describe(pid: number): string {
     const rel = path.relative(ROOT, script);
     const what = rel.startsWith('..') ? path.basename(script) : rel;
     // Playwright's runner and its workers run the same cli.js / process.js
-    return what.includes('playwright') ? `playwright ${argv.includes('test') ? 'runner' : path.basename(script, '.js')}` : what;
+    if (what.includes('playwright')) return argv.includes('test') ? 'playwright runner' : 'playwright worker';
+    return what;
   }
-  return path.basename(argv[0] ?? String(pid));
+  // Chromium rewrites its processes' command lines: the kernel's short name says what it is
+  return (readProc(pid, 'comm') ?? String(pid)).trim();
+}
+
+/** the sample's processes grouped by what they are: `chrome ×9 1210 MB, playwright worker ×2 445 MB, …` */
+export function topLine(top: MemorySample['top']): string {
+  const groups = new Map<string, { n: number; mb: number }>();
+  for (const t of top ?? []) {
+    const g = groups.get(t.what) ?? { n: 0, mb: 0 };
+    groups.set(t.what, { n: g.n + 1, mb: g.mb + t.rssMb });
+  }
+  return (
+    [...groups.entries()]
+      .sort((a, b) => b[1].mb - a[1].mb)
+      .map(([what, g]) => `${what}${g.n > 1 ? ` ×${g.n}` : ''} ${Math.round(g.mb)} MB`)
+      .join(', ') || '—'
+  );
 }
 
 export function sampleTree(roots: readonly number[]): MemorySample {
@@ -308,7 +325,7 @@ async function main(): Promise<void> {
     `| peak RSS of the main job's process tree (sum over up to ${whole.peak?.processes ?? 0} processes, simulator included) | ${mbs(whole.peak?.rssMb)} | ≤ ${RSS_TARGET_MB} MB | ${whole.peak ? `${(whole.peak.rssMb / RSS_TARGET_MB).toFixed(2)}×` : '—'} | ${verdict(rssOk)} |`,
     `| peak PSS of the same tree (shared pages divided among processes) | ${mbs(whole.peak?.pssMb)} | (for reference) | | |`,
     '',
-    `At the RSS peak: ${(whole.peak?.top ?? []).map((t) => `${t.what} ${mbs(t.rssMb)}`).join(', ') || '—'}.`,
+    `At the RSS peak (RSS by process, summed per kind): ${topLine(whole.peak?.top)}.`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -36,7 +36,7 @@ import { ConsentBlockedError } from '../fixtures/consent/flow.ts';
 import { atomicWrite } from '../fixtures/core/atomic.ts';
 import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { ConfigError, type HarnessConfig, loadConfig, ROOT, selectedAccounts, tokensKeySetting } from '../fixtures/core/config.ts';
-import { registerSecret } from '../fixtures/core/redact.ts';
+import { redact, registerSecret } from '../fixtures/core/redact.ts';
 import { REAL_URLS, resolveTarget, type Target } from '../fixtures/core/target.ts';
 import { browserConsentRunner, createTokenProvider } from '../fixtures/tokens/provider.ts';
 import { keyLabel, makeKey, type TokenRecord, TokenStore, TokenStoreError, targetIdentity } from '../fixtures/tokens/store.ts';
@@ -396,6 +396,11 @@ async function main(): Promise<number> {
     }
     if (e instanceof ConsentBlockedError) {
       process.stderr.write(`tokens export: consent blocked: ${e.message}\n`);
+      return 1;
+    }
+    // a token endpoint or store failure: its message (redacted like every message), no stack
+    if (e instanceof Error) {
+      process.stderr.write(`tokens ${cmd}: ${redact(e.message)}\n`);
       return 1;
     }
     throw e;
