@@ -12,10 +12,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestInfo } from '@playwright/test';
+import type { Browser, TestInfo } from '@playwright/test';
+import { refreshGrant } from '../../fixtures/consent/token-client.ts';
 import { EVIDENCE_PREFIX } from '../../fixtures/core/evidence.ts';
 import { FLAKY_TAG, LABEL } from '../../fixtures/core/labels.ts';
+import { registerSecret } from '../../fixtures/core/redact.ts';
 import type { SimHandle } from '../../fixtures/core/simulator.ts';
+import type { Target } from '../../fixtures/core/target.ts';
 import { test as base, expect } from '../../fixtures/index.ts';
 import { RestTransportError, serverWaitMs } from '../../fixtures/rest/client.ts';
 import { restSuite } from '../../fixtures/rest/fixture.ts';
@@ -24,7 +27,7 @@ import { loadCatalog } from '../../fixtures/rest/scopes.ts';
 import { retriedPasses } from '../../scripts/lib/causes.ts';
 import type { TestSummary } from '../../scripts/lib/results.ts';
 import { verdictText } from '../../scripts/report.ts';
-import { consentTokens } from '../support/rest.ts';
+import { consentRole, consentTokens } from '../support/rest.ts';
 import { WORLD } from '../support/world.ts';
 
 /** a made-up bearer token carrying the canary marker (the gateway answers 401 to it once a fault has passed) */
@@ -292,6 +295,90 @@ test.describe('the probe fixture marks a test that passed after retries', () => 
       expect(labels(testInfo, 'tag').filter((t) => t === FLAKY_TAG)).toHaveLength(1);
     },
   );
+});
+
+test.describe('an access token refused before its expiry is renewed once (token-expiry-early profile)', () => {
+  const suite = restSuite();
+  /** a prober whose renewal is a refresh at the simulator's token endpoint (what the token provider's renew does) */
+  async function renewing(sim: SimHandle, target: Target, browser: Browser, client: ConstructorParameters<typeof ScopeProber>[0]) {
+    const tokens = await consentRole(suite, target, browser, 'member');
+    let refreshToken = tokens.refreshToken;
+    const renewed: string[] = [];
+    const creds = {
+      tokenUrl: `${sim.urls.auth}/oauth/token`,
+      clientId: suite.config.app.clientId,
+      clientSecret: suite.config.app.clientSecret,
+    };
+    const prober = new ScopeProber(client, suite.catalog, {
+      role: 'member',
+      token: tokens.accessToken,
+      tokenScopes: tokens.scopes,
+      renew: async () => {
+        const next = await refreshGrant(creds, refreshToken ?? '').catch(() => undefined);
+        if (!next) return undefined;
+        registerSecret(next.accessToken);
+        registerSecret(next.refreshToken);
+        refreshToken = next.refreshToken;
+        renewed.push('refresh');
+        return next.accessToken;
+      },
+    });
+    return { prober, renewed, tokens };
+  }
+  test.describe.configure({ timeout: 60_000 });
+
+  test('transient: the refused call is sent again with a refreshed token, passes, and records the retry', async ({
+    sim,
+    target,
+    browser,
+    restClient,
+  }) => {
+    const { prober, renewed } = await renewing(sim, target, browser, restClient());
+    await profile(sim, { name: 'token-expiry-early' });
+    const me = await prober.probe('read:me');
+    expect(me.category).toBe('granted');
+    expect(renewed).toEqual(['refresh']);
+    expect(me.evidence?.retries).toBe(1);
+    expect(me.evidence?.detail?.retryLog).toEqual([
+      { status: 401, waitMs: 0, note: 'access token refreshed: the gateway refused it (401) before its expiry' },
+    ]);
+    expect((await prober.probe('read:jira-work', WORLD.sites.acme)).category).toBe('granted');
+    expect(renewed).toEqual(['refresh']);
+  });
+
+  test('persistent: a renewed token refused again stays token-invalid, and renewal stops there', async ({
+    sim,
+    target,
+    browser,
+    restClient,
+  }) => {
+    const { prober, renewed } = await renewing(sim, target, browser, restClient());
+    await profile(sim, { name: 'token-expiry-early', mode: 'persistent' });
+    expect((await prober.probe('read:me')).category).toBe('token-invalid');
+    expect((await prober.probe('read:jira-work', WORLD.sites.acme)).category).toBe('token-invalid');
+    expect(renewed).toEqual(['refresh']);
+  });
+
+  test('a revoked grant: the refresh is refused, the probe stays token-invalid (no consent)', async ({
+    sim,
+    target,
+    browser,
+    restClient,
+  }) => {
+    const { prober, renewed } = await renewing(sim, target, browser, restClient());
+    await sim.admin.revokeGrant(WORLD.emails.member, suite.config.app.clientId);
+    const me = await prober.probe('read:me');
+    expect(me.category).toBe('token-invalid');
+    expect(me.evidence?.retries).toBe(0);
+    expect(renewed).toEqual([]);
+  });
+
+  test('a 401 scope mismatch and a site outside the grant are never renewed', async ({ sim, target, browser, restClient }) => {
+    const { prober, renewed } = await renewing(sim, target, browser, restClient());
+    const ghost = { key: 'unknown', cloudId: '00000000-0000-4000-8000-000000000000', url: 'https://unknown.invalid' };
+    expect((await prober.probe('read:jira-work', ghost)).category).toBe('site-not-authorized');
+    expect(renewed).toEqual([]);
+  });
 });
 
 test.describe('the report counts degraded passes', () => {
