@@ -435,6 +435,21 @@ test.describe('Client ID Metadata Document (a URL as client_id)', () => {
     expect(await refusal(sim, clientId, 'http://127.0.0.1:65000@evil.example/callback')).toMatch(/^unauthorized_client: /);
   });
 
+  test('the document is read again on every authorization request: a redirect URI it drops is refused at once', async ({ sim }) => {
+    const clientId = serve('/clients/changing.json', (d) => {
+      d.redirect_uris = [REDIRECT, 'http://127.0.0.1:65002/callback'];
+    });
+    expect(await refusal(sim, clientId, 'http://127.0.0.1:65002/callback')).toBeUndefined();
+    serve('/clients/changing.json');
+    expect(await refusal(sim, clientId, 'http://127.0.0.1:65002/callback')).toBe(
+      'unauthorized_client: redirect_uri is not registered for client: http://127.0.0.1:65002/callback',
+    );
+    expect(fetched.filter((f) => f === '/clients/changing.json')).toHaveLength(2);
+    // and a document that is gone refuses the next authorization: nothing is served from a cache
+    docs.delete('/clients/changing.json');
+    expect(await refusal(sim, clientId)).toMatch(/answered HTTP 404/);
+  });
+
   test('a client_id URL off loopback, not https, at the root or with userinfo, dot segments or a fragment is refused before any fetch', async ({
     sim,
   }) => {
