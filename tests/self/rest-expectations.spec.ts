@@ -1,11 +1,21 @@
 /**
  * Expectations file and scope catalog validation: every bad input stops with one message that names the entry and
- * says how to fix it. Pure (no simulator).
+ * says how to fix it; a real target's first run without a file (pending expectations); the warn-only schema check of
+ * real runs (fixtures/rest/schema-check.ts). Pure (no simulator).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../fixtures/core/config.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { ExpectationsError, parseExpectations } from '../../fixtures/rest/expectations.ts';
+import {
+  ExpectationsError,
+  parseExpectations,
+  pendingExpectations,
+  siteKeysOf,
+  UNRESOLVED_CLOUD_ID,
+} from '../../fixtures/rest/expectations.ts';
+import { describeWarning, loadSchemaChecker, SCHEMA_WARNINGS_ATTACHMENT, schemaWarningLine } from '../../fixtures/rest/schema-check.ts';
 import { CATALOG_FILE, CatalogError, loadCatalog, parseCatalog } from '../../fixtures/rest/scopes.ts';
 import { WORLD } from '../support/world.ts';
 
@@ -163,4 +173,99 @@ test('the catalog covers every scope of the reference table (atlassian-oauth.md 
   for (const s of config.app.scopes) expect(names).toContain(s);
   // write probes and unprobeable scopes say why
   for (const e of catalog.scopes.filter((x) => x.probe !== 'read')) expect(e.why, e.scope).toBeTruthy();
+});
+
+// ── a real target's first run: no expectations file yet ────────────────────────────────────────────────────────
+
+test('first real run: a missing EXPECTATIONS_FILE is accepted only with ATLASSIAN_SITES, and the pending expectations probe those sites', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'first-run-'));
+  try {
+    const envFile = path.join(dir, '.env');
+    writeFileSync(envFile, '');
+    const base: NodeJS.ProcessEnv = {
+      HARNESS_ENV_FILE: envFile,
+      TARGET: 'atlassian',
+      ATLASSIAN_CLIENT_ID: 'abc123',
+      ATLASSIAN_CLIENT_SECRET: 'secret-value-XYZ-987',
+      ATLASSIAN_CALLBACK_URL: 'http://localhost:8976/callback',
+      ATLASSIAN_SCOPES: 'offline_access read:me read:jira-work',
+      ATLASSIAN_ACCOUNTS: 'member',
+      ACCOUNT_MEMBER_EMAIL: 'member@example.com',
+      ACCOUNT_MEMBER_PASSWORD: 'pw-secret-123456',
+      EXPECTATIONS_FILE: path.join(dir, 'my-app.json'),
+    };
+    // without sites the first run would not know what to probe: one message naming the setting and the fix
+    const e = (() => {
+      try {
+        loadConfig(base);
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+    expect(e?.message).toMatch(/EXPECTATIONS_FILE[\s\S]*file not found[\s\S]*no expectations yet: set ATLASSIAN_SITES/);
+    const c = loadConfig({ ...base, ATLASSIAN_SITES: 'acme.atlassian.net,acme.jira-dev.com,globex.atlassian.net' });
+    const exp = pendingExpectations({
+      file: c.expectationsFile!,
+      catalog,
+      roles: c.accounts.map((a) => a.role),
+      requested: c.app.scopes,
+      app: c.app.clientId,
+      sites: c.sites!,
+    });
+    expect(exp.pending).toBe(true);
+    expect(exp.sites.map((s) => `${s.key} ${s.url}`)).toEqual([
+      'acme https://acme.atlassian.net',
+      'acme-2 https://acme.jira-dev.com',
+      'globex https://globex.atlassian.net',
+    ]);
+    expect(exp.expected('member', 'acme', 'read:jira-work')).toBe('granted');
+    // the cloudId comes from accessible-resources at run time; a site no grant lists stays unresolved
+    const listed = [{ id: '11111111-2222-4333-8444-555555555555', url: 'https://acme.atlassian.net', scopes: ['read:jira-work'] }];
+    expect(exp.resolveSite(exp.site('acme'), listed)?.cloudId).toBe(listed[0]!.id);
+    expect(exp.resolveSite(exp.site('globex'), listed)).toBeUndefined();
+    expect(exp.site('acme').cloudId).toBe(UNRESOLVED_CLOUD_ID);
+    expect(siteKeysOf(['acme.atlassian.net', 'ACME.atlassian.net'])).toEqual({ acme: 'acme.atlassian.net' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('schema check: a wrong type names endpoint and field path (never the value); missing client packages switch it off with one reason', async () => {
+  const checker = await loadSchemaChecker();
+  if ('unavailable' in checker) throw new Error(checker.unavailable);
+  const secret = 'SIMCANARY-schema-unit-3x9q';
+  const warnings = checker.check(
+    'GET',
+    '/ex/jira/a1c3e5f7-0000-4000-8000-000000000001/rest/api/3/myself?expand=groups',
+    200,
+    JSON.stringify({ accountId: 42, displayName: secret, active: 'yes' }),
+  );
+  expect(warnings.map(describeWarning)).toEqual(
+    expect.arrayContaining([
+      'GET /rest/api/3/myself: accountId expected string, received number',
+      'GET /rest/api/3/myself: active expected boolean, received string',
+    ]),
+  );
+  expect(JSON.stringify(warnings)).not.toContain(secret);
+  // a path template with an id, a refusal (not checked), an endpoint without a published schema (not checked)
+  expect(checker.check('GET', '/ex/jira/x/rest/api/3/project/10000/email', 200, '{"emailAddress":7}').map((w) => w.path)).toEqual([
+    'emailAddress',
+  ]);
+  expect(checker.check('GET', '/ex/jira/x/rest/api/3/myself', 401, '{"code":401}')).toEqual([]);
+  expect(checker.check('GET', '/me', 200, '{"account_id":1}')).toEqual([]);
+  // the report's line counts fields and endpoints
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'schema-line-'));
+  try {
+    const f = path.join(dir, 'w.json');
+    writeFileSync(f, JSON.stringify(warnings));
+    expect(schemaWarningLine([{ attachments: [{ name: SCHEMA_WARNINGS_ATTACHMENT, file: f }] }])).toMatch(
+      /^schema warnings: 2 fields on 1 endpoint /,
+    );
+    expect(schemaWarningLine([{ attachments: [] }])).toBeUndefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const off = await loadSchemaChecker(() => Promise.reject(new Error("Cannot find package 'jira.js'")));
+  expect(off).toEqual({ unavailable: "jira.js 6 / confluence.js 3 cannot be loaded (Cannot find package 'jira.js')" });
 });
