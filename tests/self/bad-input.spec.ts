@@ -408,6 +408,26 @@ test('the README "Bad input" table and this spec list the same cases', () => {
   for (const [input, message] of README) expect(message, `README row "${input}" gives the message`).not.toBe('');
 });
 
+test('a report step that fails says REPORT FAILED and prints no Report: line pointing at the previous report', async () => {
+  test.setTimeout(120_000);
+  const s = scratch({ simulator: true });
+  try {
+    // the report step of this copy fails the way a broken Allure generation does
+    writeFileSync(
+      path.join(s.root, 'scripts', 'report.ts'),
+      "process.stderr.write('report: allure generate failed\\n');\nprocess.exit(1);\n",
+    );
+    const r = s.run({}, [process.execPath, '--import', 'tsx', 'scripts/main.ts', '--suites', 'consent', '--', '--list']);
+    const out = `${r.stderr}\n${r.stdout}`;
+    expect(r.status, out).toBe(1);
+    expect(r.stdout).toMatch(/^Verdict: REPORT FAILED: /m);
+    expect(out, "the previous report is never shown as this run's").not.toMatch(/^Report: /m);
+    expect(readFileSync(path.join(s.root, 'reports', 'allure-report', 'index.html'), 'utf8')).toBe('<html>previous report</html>');
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
 test('a lock left by a killed main job does not block the next one', async () => {
   const s = scratch();
   try {
