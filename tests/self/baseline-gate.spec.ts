@@ -197,6 +197,62 @@ test('a missing expectations file is created from the run (sites, roles, outcome
     ).toBe(t.outcome);
 });
 
+test("a first run's skipped observations make the file: cloudIds as resolved, hosts from ATLASSIAN_SITES, a site no grant lists left out", () => {
+  const acme = seed.site('acme');
+  const cells: SyntheticTest[] = [];
+  for (const e of catalog.scopes) {
+    const params = (site: string, cloudId: string) => ({ account: 'member', site, cloudId, scope: e.scope });
+    if (!e.siteScoped) {
+      cells.push({
+        name: `member probes ${e.scope}`,
+        suite: 'api/scopes.spec.ts',
+        status: 'skipped',
+        outcome: 'granted',
+        parameters: params('(account-level)', '-'),
+      });
+      continue;
+    }
+    // resolved from accessible-resources: the real cloudId; unresolved: no grant lists the site, no cloudId to write
+    cells.push({
+      name: `member probes ${e.scope} on acme`,
+      suite: 'api/scopes.spec.ts',
+      status: 'skipped',
+      outcome: 'granted',
+      parameters: params('acme', acme.cloudId),
+    });
+    cells.push({
+      name: `member probes ${e.scope} on ghost`,
+      suite: 'api/scopes.spec.ts',
+      status: 'skipped',
+      outcome: 'site-not-authorized',
+      parameters: params('ghost', 'unresolved'),
+    });
+  }
+  // a test skipped before it probed carries no outcome: not an observation
+  cells.push({
+    name: 'member probes read:me',
+    suite: 'api/scopes.spec.ts',
+    status: 'skipped',
+    parameters: { account: 'member', site: '(account-level)', cloudId: '-', scope: 'read:me' },
+  });
+  const dir = path.join(tmp, 'first-run');
+  writeSyntheticResults(dir, cells);
+  const created = restBaseline({
+    file: path.join(tmp, 'first.json'),
+    tests: readResults(dir).tests,
+    catalog,
+    roles: ['member'],
+    requested,
+    app: 'my-app',
+    siteHosts: { acme: 'acme.example-sites.net', ghost: 'ghost.atlassian.net' },
+  });
+  expect(created.sites).toEqual({ acme: { cloudId: acme.cloudId, url: 'https://acme.example-sites.net' } });
+  expect(created.accounts.member!.accessibleSites).toEqual({ present: ['acme'], absent: [] });
+  const exp = parseExpectations(JSON.stringify(created), { file: 'first.json', catalog, roles: ['member'], requested });
+  for (const e of catalog.scopes)
+    expect(exp.expected('member', e.siteScoped ? 'acme' : undefined, e.scope)).not.toBe('site-not-authorized');
+});
+
 test('tools: a passing tool is listed, a failing one becomes a known failure, one no longer listed leaves the list', () => {
   const prev = JSON.parse(readFileSync(path.join(ROOT, 'tests', 'expectations', 'tools-sim.json'), 'utf8')) as ToolExpectations;
   const id = 'member-api-token-v1';
