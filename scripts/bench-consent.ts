@@ -13,7 +13,9 @@
  * which is published), removed at the end. The timings come from the browser's own events (a wrapper around
  * `newContext`/`newPage` and page listeners), so the consent path measured is the one the harness runs.
  *
- *   node --import tsx scripts/bench-consent.ts [--rounds 3] [--duration 140] [--ttl 60] [--leeway 10] [--no-workers]
+ *   node --import tsx scripts/bench-consent.ts [--rounds 3] [--picker react-select|native] [--duration 140] [--ttl 60]
+ *     [--leeway 10] [--no-workers]
+ * (`--picker`: the simulator's consent-page site picker, settings.sitePicker; default: the world's, React-Select)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { loadavg, tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ import { runTokenWorkers } from './lib/token-workers.ts';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
+    picker: { type: 'string' },
     duration: { type: 'string', default: '140' },
     ttl: { type: 'string', default: '60' },
     leeway: { type: 'string', default: '10' },
@@ -40,6 +43,10 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write('bench-consent: --rounds must be a whole number ≥ 1\n');
+  process.exit(2);
+}
+if (values.picker !== undefined && values.picker !== 'react-select' && values.picker !== 'native') {
+  process.stderr.write("bench-consent: --picker must be react-select or native (the simulator's settings.sitePicker)\n");
   process.exit(2);
 }
 const durationS = Number(values.duration);
@@ -156,6 +163,7 @@ try {
   let coldConsents = 0;
   for (let r = 0; r < rounds; r++) {
     await sim.admin.reset();
+    if (values.picker) await sim.admin.patchWorld({ settings: { sitePicker: values.picker } });
     const p = makeProvider(`cold-${r}`);
     const t = performance.now();
     for (const { role } of consentOrder(config.accounts)) await p.prepare(role);
@@ -164,7 +172,7 @@ try {
   }
   const perConsent = median(timings.map((t) => t.end));
   rows.push({
-    scenario: `cold, each (account, site), ${rounds} round(s)`,
+    scenario: `cold, each (account, site), ${rounds} round(s)${values.picker ? `, ${values.picker} picker` : ''}`,
     consents: coldConsents,
     refreshes: 0,
     wallS: coldWall,
