@@ -344,6 +344,8 @@ async function main(): Promise<void> {
   }
 
   const plan = simulatorPlan(config, env);
+  // a real target's first run: no expectations file yet, every comparison skips (fixtures/rest/expectations.ts)
+  const firstRun = !!config.expectationsFile && !existsSync(config.expectationsFile);
   if (args.dryRun) {
     const world = config.simWorld ? ` with ${rel(config.simWorld)}` : '';
     const starts: Record<SimulatorPlan, string> = {
@@ -452,9 +454,11 @@ async function main(): Promise<void> {
           ? 'SECRET LEAK: the scanner found a secret in the run output (see above); do not publish the reports'
           : gate !== 0
             ? 'RED: the gate found regressions or drift from expectations (table above)'
-            : suites !== 0
-              ? 'AMBER: some tests failed, but none regressed and all match expectations'
-              : 'GREEN: every suite passed and matches expectations';
+            : firstRun
+              ? `FIRST RUN: nothing was compared (no expectations yet): run \`npm run expectations -- --write\`, review and commit ${rel(config.expectationsFile!)} and the tools file next to it`
+              : suites !== 0
+                ? 'AMBER: some tests failed, but none regressed and all match expectations'
+                : 'GREEN: every suite passed and matches expectations';
     // a failed report step leaves the previous report in place: never point at it as this run's
     const reportLine = report === 0 ? `Report: ${rel(path.join(reportsDir, 'allure-report', 'index.html'))}\n` : '';
     printTimings();
