@@ -13,10 +13,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { loadConfig, ROOT } from '../../fixtures/core/config.ts';
+import { ConfigError, loadConfig, ROOT, tokensKeySetting } from '../../fixtures/core/config.ts';
 import { type SimHandle, startSimulator } from '../../fixtures/core/simulator.ts';
 import type { TokenRecord } from '../../fixtures/tokens/store.ts';
-import { sealText, unseal } from '../../scripts/tokens.ts';
+import { importTokens, sealText, unseal } from '../../scripts/tokens.ts';
 import { runSubrun } from '../support/subrun.ts';
 
 const KEY = randomBytes(32);
@@ -135,14 +135,21 @@ test('the encrypted file shows no secret and no account detail in the clear', ()
 test('a missing, malformed or different HARNESS_TOKENS_KEY: exit 2 naming the setting and the fix, nothing imported', () => {
   const shardAuth = path.join(tmp, 'shard-key');
   const before = snapshot(shardAuth);
-  const cases: Array<[string, string | undefined, RegExp]> = [
-    ['missing', undefined, /HARNESS_TOKENS_KEY: is missing/],
-    ['too short', randomBytes(16).toString('base64'), /HARNESS_TOKENS_KEY: must be 32 random bytes/],
-    ['not base64', 'x'.repeat(44), /HARNESS_TOKENS_KEY: must be 32 random bytes/],
+  // malformed keys: the setting's own check (the CLI prints its message and exits 2, as for the cases below)
+  for (const bad of [randomBytes(16).toString('base64'), 'x'.repeat(44), `${KEY.toString('hex')}00`]) {
+    expect(() => tokensKeySetting({ HARNESS_TOKENS_KEY: bad })).toThrow(ConfigError);
+    expect(() => tokensKeySetting({ HARNESS_TOKENS_KEY: bad })).toThrow(/HARNESS_TOKENS_KEY: must be 32 random bytes .*Fix: /s);
+    expect(() => tokensKeySetting({ HARNESS_TOKENS_KEY: bad })).not.toThrow(bad);
+  }
+  expect(tokensKeySetting({ HARNESS_TOKENS_KEY: KEY.toString('hex') })).toEqual(KEY);
+  expect(tokensKeySetting({ HARNESS_TOKENS_KEY: KEY.toString('base64') })).toEqual(KEY);
+  const cases: Array<[string, string, RegExp]> = [
+    ['missing', '', /HARNESS_TOKENS_KEY: is missing/],
+    ['too short', 'short', /HARNESS_TOKENS_KEY: must be 32 random bytes/],
     ['another key', OTHER_KEY.toString('hex'), /encrypted under a different HARNESS_TOKENS_KEY/],
   ];
   for (const [label, value, message] of cases) {
-    const r = tokens(['import', '--in', handoff], { HARNESS_AUTH_DIR: shardAuth, HARNESS_TOKENS_KEY: value ?? '' });
+    const r = tokens(['import', '--in', handoff], { HARNESS_AUTH_DIR: shardAuth, HARNESS_TOKENS_KEY: value });
     expect(r.code, `${label}: ${r.err}`).toBe(2);
     expect(r.err, label).toMatch(message);
     expect(r.err, label).toMatch(/Fix: /);
@@ -155,49 +162,55 @@ test('a missing, malformed or different HARNESS_TOKENS_KEY: exit 2 naming the se
   expect(r.code, r.err).toBe(2);
   expect(r.err).toMatch(/HARNESS_TOKENS_KEY/);
   expect(existsSync(out)).toBe(false);
+  expect(existsSync(path.join(tmp, 'setup-nokey'))).toBe(false);
   expect(snapshot(shardAuth)).toBe(before);
 });
 
 test('a changed file is refused (ciphertext, tag or authenticated header), nothing imported', () => {
   const shardAuth = path.join(tmp, 'shard-tamper');
-  const env = { HARNESS_AUTH_DIR: shardAuth };
   const original = JSON.parse(readFileSync(handoff, 'utf8')) as Record<string, string>;
   const flip = (b64: string) => {
     const b = Buffer.from(b64, 'base64');
     b[Math.floor(b.length / 2)]! ^= 0x01;
     return b.toString('base64');
   };
+  for (const field of ['data', 'tag', 'iv'] as const)
+    expect(() => unseal(JSON.stringify({ ...original, [field]: flip(original[field]!) }), KEY, 'tampered.enc'), field).toThrow(
+      /tampered\.enc was changed after export .*refused, nothing imported/,
+    );
+  expect(() => unseal('{"not":"a hand-off"}', KEY, 'other.enc')).toThrow(/other\.enc is not a token hand-off file/);
+  // the command: exit 2, its one message, nothing written
   const tampered = path.join(tmp, 'tampered.enc');
-  for (const field of ['data', 'tag', 'iv'] as const) {
-    writeFileSync(tampered, JSON.stringify({ ...original, [field]: flip(original[field]!) }));
-    const r = tokens(['import', '--in', tampered], env);
-    expect(r.code, `${field}: ${r.err}`).toBe(2);
-    expect(r.err, field).toMatch(/tampered\.enc was changed after export .*refused, nothing imported/);
-  }
-  writeFileSync(tampered, '{"not":"a hand-off"}');
-  const r = tokens(['import', '--in', tampered], env);
-  expect(r.code).toBe(2);
-  expect(r.err).toMatch(/is not a token hand-off file/);
+  writeFileSync(tampered, JSON.stringify({ ...original, data: flip(original.data!) }));
+  const r = tokens(['import', '--in', tampered], { HARNESS_AUTH_DIR: shardAuth });
+  expect(r.code, r.err).toBe(2);
+  expect(r.err).toMatch(/tampered\.enc was changed after export .*refused, nothing imported/);
+  expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(records(shardAuth)).toEqual([]);
 });
 
-test('a file carrying a refresh token, and one whose tokens expired, are refused', () => {
+test('a file carrying a refresh token, and one whose tokens expired, are refused', async () => {
   const shardAuth = path.join(tmp, 'shard-forged');
+  const config = loadConfig({ TARGET: 'sim', HARNESS_AUTH_DIR: shardAuth, HARNESS_ACCOUNTS: 'member' });
   const good = unseal(readFileSync(handoff, 'utf8'), KEY, 'tokens.enc');
   const forged = path.join(tmp, 'forged.enc');
   // encrypted under the right key, so only the payload's schema can refuse it
   writeFileSync(forged, sealText(JSON.stringify({ ...good, grants: good.grants.map((g) => ({ ...g, refreshToken: 'rt-copy' })) }), KEY));
-  let r = tokens(['import', '--in', forged], { HARNESS_AUTH_DIR: shardAuth });
-  expect(r.code, r.err).toBe(2);
-  expect(r.err).toMatch(/holds no valid grants .*never carries a refresh token/);
+  await expect(importTokens(config, KEY, forged)).rejects.toThrow(/holds no valid grants .*never carries a refresh token/);
 
   writeFileSync(
     forged,
     sealText(JSON.stringify({ ...good, grants: good.grants.map((g) => ({ ...g, expiresAt: Date.now() - 1000 })) }), KEY),
   );
-  r = tokens(['import', '--in', forged], { HARNESS_AUTH_DIR: shardAuth });
-  expect(r.code, r.err).toBe(2);
-  expect(r.err).toMatch(/every handed access token has expired \(member at .*\)\. Fix: re-run the setup job/);
+  await expect(importTokens(config, KEY, forged)).rejects.toThrow(
+    /every handed access token has expired \(member at .*\)\. Fix: re-run the setup job/,
+  );
+  // grants for another app are refused too, before anything is written
+  writeFileSync(
+    forged,
+    sealText(JSON.stringify({ ...good, grants: good.grants.map((g) => ({ ...g, key: { ...g.key, clientId: 'another-app' } })) }), KEY),
+  );
+  await expect(importTokens(config, KEY, forged)).rejects.toThrow(/is for another app, account or scope set/);
   expect(records(shardAuth)).toEqual([]);
 });
 
