@@ -138,9 +138,24 @@ export function simulatorPid(): number | undefined {
 
 // ── jobs ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * CPU seconds of this process's waited-for children (/proc/self/stat cutime + cstime, clock ticks of 1/100 s): the
+ * difference around one job is the CPU its whole tree used (every process of it is waited for by its parent). On a
+ * shared machine wall time also measures the neighbours; CPU time does not.
+ */
+function childCpuSeconds(): number | undefined {
+  const stat = readProc(process.pid, 'stat');
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is index 0, so cutime (field 16) is index 13 and cstime index 14
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
 export interface JobResult {
   code: number | null;
   wallMs: number;
+  /** CPU time of the job's process tree (undefined without /proc, or when jobs overlapped) */
+  cpuMs?: number;
   /** the job's own `timings:` line, in ms by step name (start, suites, report, gate, secret scan) */
   timings: Record<string, number>;
   totalMs?: number;
@@ -170,6 +185,7 @@ export function runJob(
 ): Promise<JobResult> {
   return new Promise((resolve) => {
     const t0 = performance.now();
+    const cpu0 = live.size === 0 ? childCpuSeconds() : undefined;
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, detached: true });
     live.add(child);
     let output = '';
@@ -197,13 +213,15 @@ export function runJob(
       if (sampler) clearInterval(sampler);
       live.delete(child);
       const wallMs = performance.now() - t0;
+      const cpu1 = cpu0 !== undefined && live.size === 0 ? childCpuSeconds() : undefined;
+      const cpuMs = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) * 1000 : undefined;
       const m = /^timings: (.*); total ([\d.]+) s$/m.exec(output);
       const timings: Record<string, number> = {};
       for (const part of m?.[1]?.split(', ') ?? []) {
         const t = /^(.*) ([\d.]+) s$/.exec(part);
         if (t) timings[t[1]!] = Number(t[2]) * 1000;
       }
-      resolve({ code, wallMs, timings, totalMs: m ? Number(m[2]) * 1000 : undefined, peak, output });
+      resolve({ code, wallMs, cpuMs, timings, totalMs: m ? Number(m[2]) * 1000 : undefined, peak, output });
     });
   });
 }
@@ -312,11 +330,11 @@ async function main(): Promise<void> {
   const lines = [
     `Main job on the simulator (${SUITES.filter((s) => suites.includes(s)).join(', ')}${rest.length ? `; ${rest.join(' ')}` : ''}), one simulator and token store for every job; ${os.cpus().length} cores, load average ${load.map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at the end`,
     '',
-    '| job | exit | wall | start | suites | report | gate | secret scan |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| job | exit | wall | CPU (whole tree) | start | suites | report | gate | secret scan |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       ({ label, r }) =>
-        `| ${label} | ${r.code} | ${secs(r.wallMs)} | ${secs(r.timings.start)} | ${secs(r.timings.suites)} | ${secs(r.timings.report)} | ${secs(r.timings.gate)} | ${secs(r.timings['secret scan'])} |`,
+        `| ${label} | ${r.code} | ${secs(r.wallMs)} | ${secs(r.cpuMs)} | ${secs(r.timings.start)} | ${secs(r.timings.suites)} | ${secs(r.timings.report)} | ${secs(r.timings.gate)} | ${secs(r.timings['secret scan'])} |`,
     ),
     '',
     '| measure | value | bound or target | ratio | verdict |',
