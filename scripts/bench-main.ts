@@ -83,7 +83,7 @@ export interface MemorySample {
 }
 
 /** a process named by what it runs: the script after `node --import tsx`, else the program */
-function describe(pid: number): string {
+function processKind(pid: number): string {
   const argv = (readProc(pid, 'cmdline') ?? '').split('\0').filter(Boolean);
   const script = argv.find((a, i) => i > 0 && /\.(ts|js|mjs)$/.test(a));
   if (script) {
@@ -121,7 +121,7 @@ export function sampleTree(roots: readonly number[]): MemorySample {
     const r = kb(readProc(pid, 'status'), 'VmRSS');
     rss += r;
     pss += kb(readProc(pid, 'smaps_rollup'), 'Pss');
-    top.push({ what: describe(pid), rssMb: r / 1024 });
+    top.push({ what: processKind(pid), rssMb: r / 1024 });
   }
   top.sort((a, b) => b.rssMb - a.rssMb);
   return { processes: pids.length, rssMb: rss / 1024, pssMb: pss / 1024, top };
