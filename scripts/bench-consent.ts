@@ -66,7 +66,7 @@ const rows: Array<{ scenario: string; consents: number; refreshes: number; wallS
 interface Timing {
   role: string;
   site?: string;
-  /** the browser context was a fresh one (false: the account's kept context, flow.ts) */
+  /** the consent made its browser context (false: it found one ready, the account's kept one or one made ahead, flow.ts) */
   freshContext: boolean;
   contextPage: number;
   firstRequest?: number;
@@ -98,13 +98,16 @@ function watch(page: Page): void {
 function timedBrowser(browser: Browser): Browser {
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+    // a context made before the consent's first request is its own; one made after it (a spare made ahead for the
+    // next consent, flow.ts) is not counted against it
+    const mine = current && current.timing.firstRequest === undefined ? current : undefined;
     const ctx = await newContext(...args);
-    if (current) current.timing.freshContext = true;
+    if (mine) mine.timing.freshContext = true;
     const newPage = ctx.newPage.bind(ctx);
     ctx.newPage = async () => {
       const page = await newPage();
       watch(page);
-      if (current) current.timing.contextPage = since();
+      if (mine && mine === current) mine.timing.contextPage = since();
       return page;
     };
     return ctx;
@@ -277,7 +280,7 @@ process.stdout.write(
     line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     phaseRow('all', timings),
     ...(fresh.length && kept.length
-      ? [phaseRow('new browser context (first site)', fresh), phaseRow('kept context (next site)', kept)]
+      ? [phaseRow('context made during the consent', fresh), phaseRow('context ready (kept for the next site, or made ahead)', kept)]
       : []),
   ].join('\n') + '\n',
 );
