@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/tokens.ts keygen | export --out FILE [--valid-for MINUTES] | import --in FILE`: the token hand-off from one
+ * `npm run tokens -- keygen | export --out FILE [--valid-for MINUTES] | import --in FILE`: the token hand-off from one
  * CI setup job to shards on other machines (README "Running in CI"), encrypted with AES-256-GCM under
  * HARNESS_TOKENS_KEY (fixtures/core/config.ts `tokensKeySetting`).
  *
@@ -120,13 +120,13 @@ export function sealText(plaintext: string, key: Buffer): string {
 
 /** The payload of a hand-off file's text; HandoffError naming `shown` (the file) or HARNESS_TOKENS_KEY otherwise. */
 export function unseal(text: string, key: Buffer, shown: string): HandoffPayload {
-  const again = 'Fix: download the setup job’s tokens-handoff artifact again, or re-run the setup job’s `scripts/tokens.ts export`.';
+  const again = 'Fix: download the setup job’s tokens-handoff artifact again, or re-run the setup job’s `npm run tokens -- export`.';
   let envelope: Envelope;
   try {
     envelope = EnvelopeSchema.parse(JSON.parse(text));
   } catch {
     throw new HandoffError(
-      `${shown} is not a token hand-off file (expected ${FILE_FORMAT} as \`scripts/tokens.ts export\` writes it). ${again}`,
+      `${shown} is not a token hand-off file (expected ${FILE_FORMAT} as \`npm run tokens -- export\` writes it). ${again}`,
     );
   }
   if (envelope.keyId !== keyId(key))
@@ -318,9 +318,9 @@ export async function importTokens(config: HarnessConfig, key: Buffer, file: str
   return { imported, kept, expired, validUntil: Math.min(...records.map((r) => r.expiresAt)) };
 }
 
-const USAGE = `usage: npx tsx scripts/tokens.ts keygen
-       npx tsx scripts/tokens.ts export --out FILE [--valid-for MINUTES]   (setup job: default ${DEFAULT_VALID_FOR_MIN} min)
-       npx tsx scripts/tokens.ts import --in FILE                 (each shard)
+const USAGE = `usage: npm run tokens -- keygen
+       npm run tokens -- export --out FILE [--valid-for MINUTES]   (setup job: default ${DEFAULT_VALID_FOR_MIN} min)
+       npm run tokens -- import --in FILE                         (each shard)
 HARNESS_TOKENS_KEY (32 bytes, base64 or hex) encrypts the file; README "Running in CI".`;
 
 async function main(): Promise<number> {

@@ -179,7 +179,7 @@ test('sharded, real target: a setup job exports the tokens once, every shard imp
     expect(job.env?.HARNESS_TOKENS_KEY).toBe(expr('secrets.HARNESS_TOKENS_KEY'));
     expect(job.env?.TARGET).toBe('atlassian');
   }
-  const exported = lines(setup).find((l) => /scripts\/tokens\.ts export --out /.test(l));
+  const exported = lines(setup).find((l) => /npm run tokens -- export --out /.test(l));
   expect(exported).toBeDefined();
   const out = /--out "\$RUNNER_TEMP\/([^"]+)"/.exec(exported!)![1]!;
   const upload = setup.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
@@ -188,7 +188,7 @@ test('sharded, real target: a setup job exports the tokens once, every shard imp
   // the shard: download → import → main, in that order
   const order = (pred: (s: Step) => boolean) => shard.steps.findIndex(pred);
   const download = order((s) => !!s.uses?.startsWith('actions/download-artifact') && s.with?.name === 'tokens-handoff');
-  const imported = order((s) => /scripts\/tokens\.ts import --in "\$RUNNER_TEMP\/handoff\/tokens\.enc"/.test(s.run ?? ''));
+  const imported = order((s) => /npm run tokens -- import --in "\$RUNNER_TEMP\/handoff\/tokens\.enc"/.test(s.run ?? ''));
   const main = order((s) => /scripts\/harness main --shard/.test(s.run ?? ''));
   expect(download).toBeGreaterThanOrEqual(0);
   expect(shard.steps[download]!.with!.path).toBe(`${expr('runner.temp')}/handoff`);
