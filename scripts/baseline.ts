@@ -24,7 +24,7 @@ import { atomicWrite } from '../fixtures/core/atomic.ts';
 import { type Category, isCategory } from '../fixtures/core/categories.ts';
 import { ConfigError, loadConfig, ROOT } from '../fixtures/core/config.ts';
 import { type ToolExpectations, toolExpectationsFile } from '../fixtures/mcp/expectations.ts';
-import { type ExpectationsFile, parseExpectations, siteKeyOfHost, siteKeysOf } from '../fixtures/rest/expectations.ts';
+import { type ExpectationsFile, parseExpectations, siteKeyOfHost, siteKeysOf, starterFile } from '../fixtures/rest/expectations.ts';
 import { type Catalog, catalogEntry, loadCatalog } from '../fixtures/rest/scopes.ts';
 import { reportsDirFromEnv } from './lib/paths.ts';
 import { ResultsDirError, readResults, type TestSummary } from './lib/results.ts';
@@ -311,16 +311,10 @@ export async function starterExpectations(
 ): Promise<ExpectationsFile> {
   const sites: ExpectationsFile['sites'] = {};
   for (const host of opts.sites) sites[siteKeyOf(host)] = { cloudId: await resolveCloudId(host), url: `https://${host}` };
-  const keys = Object.keys(sites);
   return {
     $comment:
       'Starter written by `npm run expectations -- --init` (scripts/baseline.ts): every role on every site, requested scopes granted. Run the main job, then `npm run expectations -- --write` to record what was observed. Schema: fixtures/rest/expectations.ts.',
-    version: 1,
-    app: opts.app,
-    sites,
-    defaults: { granted: 'requested', absent: 'unrequested' },
-    outcomes: {},
-    accounts: Object.fromEntries(opts.roles.map((r) => [r, { accessibleSites: { present: [...keys], absent: [] }, sites: {} }])),
+    ...starterFile(opts.app, sites, opts.roles),
   };
 }
 

@@ -6,6 +6,8 @@
  */
 import { isApiError as isConfluenceApiError, isSchemaMismatchError as isConfluenceMismatch } from 'confluence.js';
 import { isApiError as isJiraApiError, isSchemaMismatchError as isJiraMismatch } from 'jira.js';
+// the same flattening as the harness's warn-only check on real targets
+import { schemaIssues } from '../../fixtures/rest/schema-check.ts';
 
 interface Issue {
   path: string;
@@ -15,41 +17,8 @@ interface Issue {
 
 /** zod issues from the error's `cause`, flattened to path + code when the client's own report is empty. */
 function causeIssues(cause: unknown): Issue[] {
-  type ZodIssue = {
-    path?: PropertyKey[];
-    code?: string;
-    expected?: unknown;
-    values?: unknown[];
-    message?: string;
-    errors?: ZodIssue[][];
-  };
-  const issues = (cause as { issues?: ZodIssue[] } | undefined)?.issues;
-  if (!Array.isArray(issues)) return [];
-  const out: Issue[] = [];
-  const walk = (list: ZodIssue[], base: PropertyKey[]) => {
-    for (const i of list) {
-      const path = [...base, ...(i.path ?? [])];
-      // a union: report its branches' own issues (which field is wrong), not "no branch matched"
-      if (i.code === 'invalid_union' && Array.isArray(i.errors) && i.errors.length > 0) {
-        for (const branch of i.errors) walk(branch, path);
-        continue;
-      }
-      out.push({
-        path: path.map(String).join('.'),
-        expected:
-          typeof i.expected === 'string'
-            ? i.expected
-            : Array.isArray(i.values)
-              ? `one of ${i.values.length} listed values`
-              : (i.code ?? 'a valid value'),
-        // zod's default invalid_type message names the received type ("… received null"), never the value
-        received:
-          i.code === 'invalid_type' ? (/received (\w+)/.exec(i.message ?? '')?.[1] ?? 'another type') : (i.code ?? 'an invalid value'),
-      });
-    }
-  };
-  walk(issues, []);
-  return out;
+  const issues = (cause as { issues?: Parameters<typeof schemaIssues>[0] } | undefined)?.issues;
+  return Array.isArray(issues) ? schemaIssues(issues).map((i) => ({ ...i, path: i.path === '(root)' ? '' : i.path })) : [];
 }
 
 export class ContractBreach extends Error {}
