@@ -78,6 +78,7 @@ const PER_ENDPOINT = new Set([
   'mcp-scope-insufficient',
   'mcp-search-denied',
   'mcp-tool-renamed',
+  'mcp-tool-added',
   'mcp-endpoint-divergence',
   'known-failure-fixed',
   'no-test-data',

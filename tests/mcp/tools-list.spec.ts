@@ -1,7 +1,8 @@
 /**
  * tools/list (and on v2 discover) compared with the tool expectations file (tests/expectations/tools-<target>.json):
  * a tool that disappeared while a similarly named one appeared is a probable rename (`mcp-tool-renamed`, both names
- * listed); other appeared / disappeared tools are a change (`scope-filtered`). Also: every listed tool has an object
+ * listed); a tool gone without a successor is `scope-filtered`, new tools alone are `mcp-tool-added`; a listing the
+ * server refused (tools/list or discover failed) fails with the refusal's own category, not as a drift. Also: every listed tool has an object
  * input schema, and the sweep can build arguments for every required property (docs/reference/atlassian-mcp.md §4).
  */
 import { expect, test } from '../../fixtures/index.ts';
@@ -10,7 +11,7 @@ import { catalogEntry, documentedRenames } from '../../fixtures/mcp/catalog.ts';
 import { diffToolLists, type ListDrift } from '../../fixtures/mcp/drift.ts';
 import { toolExpectationsName } from '../../fixtures/mcp/expectations.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
-import { driftError, noToolExpectationsYet } from '../../fixtures/mcp/verdicts.ts';
+import { driftError, listingError, noToolExpectationsYet } from '../../fixtures/mcp/verdicts.ts';
 
 test('tools/list matches the expected tool set for each expectation profile', async ({ mcp, config, target }) => {
   const ex = mcp.expectations;
@@ -24,6 +25,8 @@ test('tools/list matches the expected tool set for each expectation profile', as
     const s = await mcp.session({ role: p.account, auth: p.auth, endpoint: p.endpoint });
     expectToolOk(s.initialize);
     const listing = await s.operations();
+    const refused = listingError(`${id} tools/list`, listing.records, listing.problems);
+    if (refused) throw refused;
     drifts.push({ id: `${id} tools/list`, drift: diffToolLists(p.listed, listing.listed, renames) });
     if (p.discovered) drifts.push({ id: `${id} discover`, drift: diffToolLists(p.discovered, listing.discovered, renames) });
   }

@@ -12,6 +12,7 @@ import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import type { BoundSession, McpFixture } from '../../fixtures/mcp/fixture.ts';
 import { expectToolOk } from '../../fixtures/mcp/fixture.ts';
 import { DEFAULT_MCP_SCOPES, runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
+import { listingError } from '../../fixtures/mcp/verdicts.ts';
 import { WORLD } from '../support/world.ts';
 
 async function memberSession(mcp: McpFixture, sim: SimHandle): Promise<BoundSession> {
@@ -269,4 +270,21 @@ test('expiredTokenInSession "tool-error": a token that expires inside the sessio
   const plain = await s.call('atlassianUserInfo', {}, { recoverSession: false, retryOn429: false });
   expect(plain.http?.status).toBe(401);
   expect(plain).toAnswerTool({ category: 'mcp-auth-failed' });
+});
+
+test('a v2 listing the server refuses (discover failing) is reported with the refusal category, not as tools that disappeared', async ({
+  mcp,
+  sim,
+}) => {
+  await sim.admin.patchWorld({ org: { mcp: { toolFault: 'trouble', toolFaultEndpoints: ['v2'] } } });
+  const v2 = await mcp.session({ endpoint: 'v2', fresh: true });
+  expectToolOk(v2.initialize);
+  const listing = await v2.operations();
+  const err = listingError('v2 tools/list', listing.records, listing.problems);
+  expect(err?.code, err?.message).toBe('transient');
+  expect(err?.message).toContain('discover failed');
+  // the same session's listing on a healthy endpoint builds, so nothing is refused there
+  const authv2 = await mcp.session({ endpoint: 'authv2', fresh: true });
+  const ok = await authv2.operations();
+  expect(listingError('authv2 tools/list', ok.records, ok.problems)).toBeUndefined();
 });

@@ -141,7 +141,7 @@ test('the MCP fixture labels a failed test once, with its category, and leaves p
   expect(outcomes()).toEqual(['sandbox-missing']);
 });
 
-test('tool-list drift: renames with additions read as renamed; a tool gone without a successor is scope-filtered', () => {
+test('tool-list drift: renames with additions read as renamed; a tool gone without a successor is scope-filtered; additions alone are mcp-tool-added', () => {
   const renamedAndAdded = diffToolLists(['getConfluencePage', 'getJiraIssue'], ['getConfluenceContent', 'getJiraIssue', 'discover']);
   expect(driftError('tools/list', [{ id: 'p', drift: renamedAndAdded }])?.code).toBe('mcp-tool-renamed');
   const lost = diffToolLists(['getConfluencePage', 'getJiraIssue'], ['getConfluenceContent']);
@@ -150,6 +150,10 @@ test('tool-list drift: renames with additions read as renamed; a tool gone witho
   expect(err?.message).toContain('probable rename getConfluencePage → getConfluenceContent');
   expect(err?.message).toContain('disappeared ["getJiraIssue"]');
   expect(driftError('tools/list', [{ id: 'p', drift: diffToolLists(['a'], ['a']) }])).toBeUndefined();
+  // only new tools: a tool to review, not a loss (the 'Tool hidden by scopes' title would be wrong)
+  const added = driftError('tools/list', [{ id: 'p', drift: diffToolLists(['getJiraIssue'], ['getJiraIssue', 'createJiraWorklog']) }]);
+  expect(added?.code).toBe('mcp-tool-added');
+  expect(added?.message).toContain('appeared ["createJiraWorklog"]');
 });
 
 test('a broken tool catalog or expectations file stops with one message naming the file, the entry and the fix', async () => {
