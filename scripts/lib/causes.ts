@@ -101,6 +101,7 @@ const ACCOUNT_WIDE = new Set([
   'mcp-client-not-approved',
   'mcp-connection-settings',
   'api-token-disabled',
+  'mcp-server-disabled',
   'ip-blocked',
   'mcp-auth-failed',
   'mcp-token-expired',

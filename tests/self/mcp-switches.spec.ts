@@ -288,3 +288,15 @@ test('a v2 listing the server refuses (discover failing) is reported with the re
   const ok = await authv2.operations();
   expect(listingError('authv2 tools/list', ok.records, ok.problems)).toBeUndefined();
 });
+
+test('the Rovo MCP server turned off for the organisation → mcp-server-disabled, in plain words with the admin fix', async ({
+  mcp,
+  sim,
+}) => {
+  await sim.admin.patchWorld({ org: { mcp: { enabled: false } } });
+  const s = await mcp.session({ mcpBase: sim.urls.mcp, fresh: true });
+  const rec = s.initialize.ok ? await s.call('atlassianUserInfo', {}) : s.initialize;
+  expect(rec.ok).toBe(false);
+  expect(rec.category, rec.text).toBe('mcp-server-disabled');
+  expect(categoryInfo('mcp-server-disabled').remediation).toContain('turns the Rovo MCP server on');
+});
