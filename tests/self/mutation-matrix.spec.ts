@@ -304,6 +304,21 @@ const GROUPS: Group[] = [
     ],
   },
   {
+    name: 'MCP: the Rovo MCP server turned off for the organisation',
+    slices: ['mcp'],
+    async apply(sim) {
+      await sim.admin.patchWorld({ org: { mcp: { enabled: false } } });
+    },
+    mutations: [
+      {
+        name: 'mcp enabled false',
+        fails: /personal API token|every call records session id|cloudId accepts the site host name/,
+        outcome: 'mcp-server-disabled',
+        mayFail: /tools\/list matches/,
+      },
+    ],
+  },
+  {
     name: 'MCP: the read_jira permission group off',
     slices: ['mcp'],
     async apply(sim) {
