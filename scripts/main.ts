@@ -385,7 +385,8 @@ async function main(): Promise<void> {
 
     // results of the previous run are replaced; the history under reports/history is kept and appended to
     for (const d of ['allure-results', 'test-results', 'blob-report']) rmSync(path.join(reportsDir, d), { recursive: true, force: true });
-    const childEnv: NodeJS.ProcessEnv = { ...env, HARNESS_REPORTS_DIR: rel(reportsDir) };
+    // HARNESS_MAIN_PID: the Playwright run stops itself when this job is gone (killed), instead of running on unowned
+    const childEnv: NodeJS.ProcessEnv = { ...env, HARNESS_REPORTS_DIR: rel(reportsDir), HARNESS_MAIN_PID: String(process.pid) };
     if (args.shard) childEnv.HARNESS_BLOB_DIR = rel(path.join(reportsDir, 'blob-report'));
     if (sim) childEnv.HARNESS_SIM_URLS = JSON.stringify(sim.urls);
     const selection = [

@@ -5,16 +5,34 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { reportsDir } from '../../fixtures/core/config.ts';
+import { alive } from '../../fixtures/core/atomic.ts';
+import { mainPidSetting, reportsDir } from '../../fixtures/core/config.ts';
 
 export default class SummaryReporter implements Reporter {
   private readonly final = new Map<string, TestResult['status']>();
+  private watchdog?: NodeJS.Timeout;
+
+  /** Under scripts/main.ts: once the main job is gone (killed), stop this run, so no suites run on unowned. */
+  onBegin(): void {
+    const main = mainPidSetting();
+    if (!main) return;
+    this.watchdog = setInterval(() => {
+      if (alive(main)) return;
+      clearInterval(this.watchdog);
+      process.stderr.write(
+        `\nThe main job (pid ${main}) that started this run is gone: stopping the run so it cannot mix with the next one.\n`,
+      );
+      process.kill(process.pid, 'SIGINT');
+    }, 1000);
+    this.watchdog.unref();
+  }
 
   onTestEnd(test: TestCase, result: TestResult): void {
     this.final.set(test.id, result.status);
   }
 
   onEnd(result: FullResult): void {
+    clearInterval(this.watchdog);
     let passed = 0;
     let failed = 0;
     let skipped = 0;

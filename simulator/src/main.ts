@@ -3,7 +3,7 @@
  * (plus an optional HTTPS listener that routes by Host header), prints ONE JSON ready line on stdout, stops cleanly
  * on SIGTERM/SIGINT.
  *
- *   npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE]
+ *   npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE] [--exit-with-stdin]
  *
  * Bad arguments or an invalid world → one message on stderr naming the option/file (and the path inside the world),
  * exit code 2.
@@ -37,19 +37,25 @@ const ArgsSchema = z.object({
   world: z.string().min(1).default(DEFAULT_WORLD),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
+  /** stop when standard input closes: a launcher that dies (even SIGKILLed) closes the pipe, so no simulator is orphaned */
+  exitWithStdin: z.boolean().default(false),
 });
 type Args = z.infer<typeof ArgsSchema>;
 
 function parseArgs(argv: string[]): Args {
-  const raw: Record<string, string> = {};
+  const raw: Record<string, string | boolean> = {};
   const names: Record<string, string> = { '--port': 'port', '--world': 'world', '--tls-cert': 'tlsCert', '--tls-key': 'tlsKey' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--exit-with-stdin') {
+      raw.exitWithStdin = true;
+      continue;
+    }
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const key = names[flag];
     if (!key)
       throw new UsageError(
-        `unknown option ${JSON.stringify(a)}; usage: npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE]`,
+        `unknown option ${JSON.stringify(a)}; usage: npm run sim -- [--port N] [--world FILE] [--tls-cert FILE --tls-key FILE] [--exit-with-stdin]`,
       );
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`option ${flag} needs a value`);
@@ -175,6 +181,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (args.exitWithStdin) {
+    process.stdin.on('end', stop);
+    process.stdin.on('close', stop);
+    process.stdin.on('error', stop);
+    process.stdin.resume();
+  }
 
   // the ready line comes last: a parent that stops the simulator as soon as it reads it finds the handlers installed
   const ready: Record<string, string> = { ...loopback, admin: `http://127.0.0.1:${adminPort}/__admin`, canary: CANARY };

@@ -524,6 +524,65 @@ test(`suites: ${PER_POINT} run(s) killed while the suites run; the next main job
   }
 });
 
+/** Processes of this user whose environment carries `mark` (Linux /proc): a job and everything it started. */
+function carrying(mark: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(mark)) out.push(Number(d));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
+
+test('a main job killed alone (not its process group) during the suites leaves no Playwright run, browser or simulator running on', async ({}, testInfo) => {
+  test.skip(process.platform !== 'linux', 'reads /proc');
+  test.setTimeout(180_000);
+  const reports = reportsFolder('orphans');
+  const mark = `HARNESS_CRASH_MARK=${process.pid}-${Date.now()}`;
+  const env = {
+    ...process.env,
+    [mark.split('=')[0]!]: mark.split('=')[1],
+    TARGET: 'sim',
+    CI: '',
+    HARNESS_SIM_URLS: '',
+    HARNESS_REPORTS_DIR: reports,
+    HARNESS_AUTH_DIR: scratchDir(testInfo, 'auth'),
+    HARNESS_ACCOUNTS: 'member',
+  };
+  let seen = 0;
+  try {
+    // the job starts its own simulator and its Playwright run; it is killed alone once the suites run
+    const killed = await run(
+      tsx('scripts/main.ts', '--suites', 'api', '--accounts', 'member', '--', '--grep', 'accessible-resources'),
+      env,
+      { after: /✓[^\n]*\[consent\]/, afterMs: 0 },
+    );
+    expect(killed.signal, `the main job was killed mid-run\n${killed.out.slice(-2000)}`).toBe('SIGKILL');
+    const t0 = Date.now();
+    let left = carrying(mark);
+    seen = left.length;
+    while (left.length && Date.now() - t0 < 30_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = carrying(mark);
+    }
+    expect(seen, 'the killed job had a simulator and a Playwright run going').toBeGreaterThan(1);
+    expect(left, `within 30 s of the kill nothing the killed job started still runs (${seen} processes at the kill)`).toEqual([]);
+  } finally {
+    for (const pid of carrying(mark)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    rmSync(reports, { recursive: true, force: true });
+  }
+});
+
 /** One report step per night on synthetic results: the first run's duration, and a runner for the nights after it. */
 async function reportNights(reports: string, first = true) {
   const env = { ...process.env, HARNESS_REPORTS_DIR: reports, TARGET: 'sim' };
