@@ -101,6 +101,7 @@ const CELLS: Cell[] = [
     target: {},
     persistent: 'mcp-session-lost',
     transientAbsorbed: true,
+    representative: true,
   },
   {
     profile: 'rate-limit-burst',
