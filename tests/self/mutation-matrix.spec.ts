@@ -97,6 +97,29 @@ interface Group {
   heal?: Role[];
 }
 
+/**
+ * An org-wide MCP gate switched on (docs/reference/atlassian-mcp.md §3): every authenticated call of the member's
+ * session fails with the gate's category; v2 discover fails too, so the tool-list comparison may fail (under the
+ * refusal's own category).
+ */
+function mcpGateGroup(name: string, mcp: Record<string, unknown>, mutation: string, outcome: string): Group {
+  return {
+    name,
+    slices: ['mcp'],
+    async apply(sim) {
+      await sim.admin.patchWorld({ org: { mcp } });
+    },
+    mutations: [
+      {
+        name: mutation,
+        fails: /personal API token|every call records session id|cloudId accepts the site host name/,
+        outcome,
+        mayFail: /tools\/list matches/,
+      },
+    ],
+  };
+}
+
 const title = (s: string) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
 const consentOf = (role: Role) => title(`${role} gets a stored token for the app (each site in turn)`);
 const JIRA_CELL = '\\S*jira\\S*';
@@ -271,53 +294,10 @@ const GROUPS: Group[] = [
     },
     mutations: [{ name: 'client secret rotated', fails: /^member gets /, outcome: 'token-exchange-failed', mayFail: /^member/ }],
   },
-  {
-    name: 'MCP: API-token authentication off',
-    slices: ['mcp'],
-    async apply(sim) {
-      await sim.admin.patchWorld({ org: { mcp: { apiTokenAuth: false } } });
-    },
-    // the argument check answers before the auth gate, so the call without cloudId still gets mcp-bad-arguments
-    mutations: [
-      {
-        name: 'apiTokenAuth false',
-        fails: /personal API token|every call records session id|cloudId accepts the site host name/,
-        outcome: 'api-token-disabled',
-        // v2 discover fails too, so the tool list reads as changed (reported under its own category)
-        mayFail: /tools\/list matches/,
-      },
-    ],
-  },
-  {
-    name: 'MCP: IP allowlist without the caller',
-    slices: ['mcp'],
-    async apply(sim) {
-      await sim.admin.patchWorld({ org: { mcp: { ipAllowlist: ['10.0.0.1'] } } });
-    },
-    mutations: [
-      {
-        name: 'ipAllowlist',
-        fails: /personal API token|every call records session id|cloudId accepts the site host name/,
-        outcome: 'ip-blocked',
-        mayFail: /tools\/list matches/,
-      },
-    ],
-  },
-  {
-    name: 'MCP: the Rovo MCP server turned off for the organisation',
-    slices: ['mcp'],
-    async apply(sim) {
-      await sim.admin.patchWorld({ org: { mcp: { enabled: false } } });
-    },
-    mutations: [
-      {
-        name: 'mcp enabled false',
-        fails: /personal API token|every call records session id|cloudId accepts the site host name/,
-        outcome: 'mcp-server-disabled',
-        mayFail: /tools\/list matches/,
-      },
-    ],
-  },
+  // the argument check answers before these org gates, so the call without cloudId still gets mcp-bad-arguments
+  mcpGateGroup('MCP: API-token authentication off', { apiTokenAuth: false }, 'apiTokenAuth false', 'api-token-disabled'),
+  mcpGateGroup('MCP: IP allowlist without the caller', { ipAllowlist: ['10.0.0.1'] }, 'ipAllowlist', 'ip-blocked'),
+  mcpGateGroup('MCP: the Rovo MCP server turned off for the organisation', { enabled: false }, 'mcp enabled false', 'mcp-server-disabled'),
   {
     name: 'MCP: the read_jira permission group off',
     slices: ['mcp'],
