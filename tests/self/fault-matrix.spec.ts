@@ -7,7 +7,7 @@
  *  - persistent: the tests the profile targets fail with the named category as their `outcome` label, the others pass;
  *  - no hang: the sub-run has a global timeout and each cell asserts it ended well under it.
  *
- * The default test command runs a representative row per surface; `npm run test:faults` (HARNESS_MATRIX=full) runs
+ * The default test command runs the REST rate-limit row (the MCP recovery is covered there by mcp-session.spec.ts); `npm run test:faults` (HARNESS_MATRIX=full) runs
  * every cell.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -101,7 +101,7 @@ const CELLS: Cell[] = [
     target: {},
     persistent: 'mcp-session-lost',
     transientAbsorbed: true,
-    representative: true,
+    // not in the default run (about 70 s): tests/self/mcp-session.spec.ts covers the same recovery there
   },
   {
     profile: 'rate-limit-burst',
