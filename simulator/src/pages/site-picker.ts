@@ -108,7 +108,7 @@ function render(){
     o.setAttribute('aria-selected',String(s.value===chosen));o.setAttribute('aria-disabled','false');
     o.className='site-select__option'+(i===focused?' site-select__option--is-focused':'')+(s.value===chosen?' site-select__option--is-selected':'');
     o.textContent=s.label;
-    o.addEventListener('mousemove',function(){if(focused!==i){focused=i;render();}});
+    o.addEventListener('mousemove',function(){if(focused!==i){focused=i;refocus();}});
     o.addEventListener('click',function(){choose(s);});
     ml.appendChild(o);
   });
@@ -116,6 +116,11 @@ function render(){
   input.setAttribute('aria-controls',ID+'-listbox');
   if(focused>=0&&list[focused])input.setAttribute('aria-activedescendant',ID+'-option-'+focused);else input.removeAttribute('aria-activedescendant');
 }
+// hovering moves the focus as React re-renders it: the same option nodes, their classes and the active descendant
+// updated in place (a menu rebuilt on every hover would detach the option under the pointer)
+function refocus(){if(!menu)return;
+  Array.prototype.forEach.call(menu.querySelectorAll('[role=option]'),function(o,i){o.classList.toggle('site-select__option--is-focused',i===focused);});
+  if(focused>=0)input.setAttribute('aria-activedescendant',ID+'-option-'+focused);else input.removeAttribute('aria-activedescendant');}
 function openMenu(which){var list=shown(),sel=-1;list.forEach(function(s,i){if(s.value===chosen)sel=i;});
   focused=list.length?(sel>=0?sel:(which==='last'?list.length-1:0)):-1;open=true;render();}
 function closeMenu(){open=false;focused=-1;render();}
