@@ -156,6 +156,13 @@ test.describe('simulator login and consent pages', () => {
     // the mouse changes it; the menu marks the current choice
     await picker.click();
     await expect(page.getByRole('option', { name: 'globex-sim.atlassian.net' })).toHaveAttribute('aria-selected', 'true');
+    // hovering moves the focus on the same option nodes, as React re-renders them (a menu rebuilt on every hover would
+    // detach the option under the pointer)
+    const acmeOption = await page.getByRole('option', { name: 'acme-sim.atlassian.net' }).elementHandle();
+    await page.getByRole('option', { name: 'acme-sim.atlassian.net' }).hover();
+    await expect(page.getByRole('option', { name: 'acme-sim.atlassian.net' })).toHaveClass(/site-select__option--is-focused/);
+    await expect(picker).toHaveAttribute('aria-activedescendant', 'react-select-2-option-0');
+    expect(await acmeOption!.evaluate((o) => o.isConnected), 'the hovered option is still the node it was').toBe(true);
     await page.getByRole('option', { name: 'acme-sim.atlassian.net' }).click();
     await expect(page.locator('div.site-selector').getByText('acme-sim.atlassian.net', { exact: true })).toBeVisible();
 
