@@ -16,6 +16,8 @@ import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './fixtures/core/browser.ts';
 import { ConfigError, ROOT, reportsDir, rolesLeftOut, titleWordPattern, workersSetting } from './fixtures/core/config.ts';
 import type { TargetOptions } from './fixtures/core/fixture.ts';
+import { cliSelectsOAuthFlowTest } from './fixtures/mcp/oauth-handoff.ts';
+import { MCP_ENDPOINTS } from './fixtures/mcp/vocabulary.ts';
 
 const reports = path.relative(ROOT, reportsDir()) || '.';
 let workers: number | string;
@@ -33,6 +35,14 @@ const blobDir = process.env.HARNESS_BLOB_DIR;
 // dependency project)
 const leftOut = rolesLeftOut();
 const selection = leftOut.length ? { grepInvert: new RegExp(titleWordPattern(leftOut)) } : {};
+// the consent setup project runs the MCP OAuth flow of an endpoint only when the run selects that flow's MCP test
+// (a dependency project runs whole, so the command line's selection is read here; fixtures/mcp/oauth-handoff.ts)
+const flowsLeftOut = MCP_ENDPOINTS.filter((e) => !cliSelectsOAuthFlowTest(process.argv, e));
+const consentInvert = [
+  ...(flowsLeftOut.length ? [new RegExp(`MCP OAuth 2\\.1 client flow .* on (${flowsLeftOut.join('|')}) for the MCP suite$`)] : []),
+  ...(leftOut.length ? [new RegExp(titleWordPattern(leftOut))] : []),
+];
+const consentSelection = consentInvert.length ? { grepInvert: consentInvert } : {};
 
 export default defineConfig<TargetOptions>({
   testDir: './tests',
@@ -55,10 +65,11 @@ export default defineConfig<TargetOptions>({
     trace: 'off',
     screenshot: 'off',
     video: 'off',
-    launchOptions: chromiumLaunchOptions(),
+    // a headless shell where installed (fixtures/core/browser.ts); the full browser for a window
+    launchOptions: chromiumLaunchOptions([], { headed: ['--headed', '--debug', '--ui'].some((f) => process.argv.includes(f)) }),
   },
   projects: [
-    { name: 'consent', testMatch: /consent\/.*\.setup\.ts$/, ...selection },
+    { name: 'consent', testMatch: /consent\/.*\.setup\.ts$/, ...consentSelection },
     { name: 'consent-outcomes', testMatch: /consent\/.*\.spec\.ts$/ },
     { name: 'api', testMatch: /api\/.*\.spec\.ts$/, dependencies: ['consent'], ...selection },
     { name: 'mcp', testMatch: /mcp\/.*\.spec\.ts$/, dependencies: ['consent'], ...selection },

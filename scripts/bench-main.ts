@@ -112,7 +112,48 @@ export function topLine(top: MemorySample['top']): string {
   );
 }
 
-export function sampleTree(roots: readonly number[]): MemorySample {
+/** CPU seconds a process has used so far (utime + stime of /proc/<pid>/stat, clock ticks of 1/100 s) */
+function cpuSeconds(pid: number): number | undefined {
+  const stat = readProc(pid, 'stat');
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is index 0, so utime (field 14) is index 11 and stime index 12
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU by process kind over a job: each process's CPU as last seen by a sample (a process that lives less than one
+ * sampling interval, or its last 250 ms, is missed, so this is a lower bound per kind).
+ */
+export class CpuByKind {
+  private readonly last = new Map<number, { what: string; cpu: number }>();
+  private readonly before = new Map<number, number>();
+  /** `running`: processes that were already running when the job started (the shared simulator): only their CPU
+   * from now on counts */
+  constructor(running: readonly number[] = []) {
+    for (const pid of running) this.before.set(pid, cpuSeconds(pid) ?? 0);
+  }
+  observe(pid: number, what: string): void {
+    const cpu = cpuSeconds(pid);
+    if (cpu !== undefined) this.last.set(pid, { what, cpu: cpu - (this.before.get(pid) ?? 0) });
+  }
+  /** `playwright worker ×2 9.1 s, simulator 4.2 s, …`, largest first */
+  line(): string {
+    const groups = new Map<string, { n: number; s: number }>();
+    for (const { what, cpu } of this.last.values()) {
+      const g = groups.get(what) ?? { n: 0, s: 0 };
+      groups.set(what, { n: g.n + 1, s: g.s + cpu });
+    }
+    return (
+      [...groups.entries()]
+        .sort((a, b) => b[1].s - a[1].s)
+        .map(([what, g]) => `${what}${g.n > 1 ? ` ×${g.n}` : ''} ${g.s.toFixed(1)} s`)
+        .join(', ') || '—'
+    );
+  }
+}
+
+export function sampleTree(roots: readonly number[], cpu?: CpuByKind): MemorySample {
   let rss = 0;
   let pss = 0;
   const pids = processTree(roots);
@@ -121,7 +162,9 @@ export function sampleTree(roots: readonly number[]): MemorySample {
     const r = kb(readProc(pid, 'status'), 'VmRSS');
     rss += r;
     pss += kb(readProc(pid, 'smaps_rollup'), 'Pss');
-    top.push({ what: processKind(pid), rssMb: r / 1024 });
+    const what = processKind(pid);
+    top.push({ what, rssMb: r / 1024 });
+    cpu?.observe(pid, what);
   }
   top.sort((a, b) => b.rssMb - a.rssMb);
   return { processes: pids.length, rssMb: rss / 1024, pssMb: pss / 1024, top };
@@ -161,6 +204,8 @@ export interface JobResult {
   totalMs?: number;
   /** highest sum over the tree (RSS and PSS peaks are taken separately) */
   peak?: MemorySample;
+  /** where the tree's CPU went, by process kind (sampled jobs only) */
+  cpuByKind?: string;
   output: string;
 }
 
@@ -195,9 +240,10 @@ export function runJob(
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     let peak: MemorySample | undefined;
+    const cpu = opts.sample ? new CpuByKind(opts.sample.extraRoots) : undefined;
     const sampler = opts.sample
       ? setInterval(() => {
-          const s = sampleTree([child.pid!, ...opts.sample!.extraRoots]);
+          const s = sampleTree([child.pid!, ...opts.sample!.extraRoots], cpu);
           const higher = s.rssMb > (peak?.rssMb ?? 0);
           peak = {
             processes: Math.max(peak?.processes ?? 0, s.processes),
@@ -221,7 +267,7 @@ export function runJob(
         const t = /^(.*) ([\d.]+) s$/.exec(part);
         if (t) timings[t[1]!] = Number(t[2]) * 1000;
       }
-      resolve({ code, wallMs, cpuMs, timings, totalMs: m ? Number(m[2]) * 1000 : undefined, peak, output });
+      resolve({ code, wallMs, cpuMs, timings, totalMs: m ? Number(m[2]) * 1000 : undefined, peak, cpuByKind: cpu?.line(), output });
     });
   });
 }
@@ -344,6 +390,8 @@ async function main(): Promise<void> {
     `| peak PSS of the same tree (shared pages divided among processes) | ${mbs(whole.peak?.pssMb)} | (for reference) | | |`,
     '',
     `At the RSS peak (RSS by process, summed per kind): ${topLine(whole.peak?.top)}.`,
+    '',
+    `CPU of the whole main job by process kind (as last sampled): ${whole.cpuByKind ?? '—'}.`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -42,7 +42,7 @@ const acct = (() => {
 // TARGET=sim: a simulator of our own (its sessions die with it, so this is a rehearsal of the command only)
 const sim = config.target === 'sim' && !process.env.HARNESS_SIM_URLS ? await startSimulator({ world: config.simWorld }) : undefined;
 const urls = sim ? sim.urls : config.target === 'sim' ? JSON.parse(process.env.HARNESS_SIM_URLS!) : REAL_URLS;
-const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: !values.headed });
+const browser = await chromium.launch(chromiumLaunchOptions([], { headed: values.headed }));
 
 async function run(): Promise<number> {
   // keyed as the suites key them (fixtures/tokens/fixture.ts), so the next run finds this token and this session

@@ -12,6 +12,10 @@
  *
  * The project ends with one line saying how many browser consents the run needed:
  * `tokens: 3 accounts, 0 browser consents, 3 from store`.
+ *
+ * Then, for a run with the MCP suite, the MCP OAuth 2.1 flow of each endpoint (DCR + PKCE + consent, as an MCP client
+ * does it) on the same browser, handed to the MCP suite's test (fixtures/mcp/oauth-handoff.ts), and the browser closed:
+ * the suites run with none. A flow that fails fails here with its category, and its MCP test says the same.
  */
 
 import { ConsentBlockedError, consentOrder } from '../../fixtures/consent/flow.ts';
@@ -25,6 +29,10 @@ import {
 import { loadConfig, selectedAccounts } from '../../fixtures/core/config.ts';
 import { labelOutcome } from '../../fixtures/core/evidence.ts';
 import { expect, test } from '../../fixtures/index.ts';
+import { pickSweepAccount } from '../../fixtures/mcp/credentials.ts';
+import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
+import { handoffFile, oauthFlowStepTitle, readHandoffRecord, writeHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
+import { MCP_ENDPOINTS, mcpEndpointUrl } from '../../fixtures/mcp/vocabulary.ts';
 
 const config = loadConfig();
 const accounts = consentOrder(config.accounts);
@@ -71,3 +79,49 @@ for (const { role } of accounts) {
     expect(grant.scopes.length).toBeGreaterThan(0);
   });
 }
+
+// one account (the MCP sweep account) per endpoint; its role is in the title, so --accounts leaves it out with the account
+const mcpAccount = (() => {
+  try {
+    return pickSweepAccount(config);
+  } catch {
+    return undefined; // no account with an API token: the MCP suite says so itself
+  }
+})();
+for (const endpoint of mcpAccount ? MCP_ENDPOINTS : []) {
+  const acc = mcpAccount!;
+  // a flow that fails does not fail this step: a failed setup test would skip every suite after it, and the flow's
+  // failure is the MCP suite's finding (its test fails with this category); this step fails only when it cannot hand over
+  test(oauthFlowStepTitle(acc.role, endpoint), async ({ workerTokens, consentBrowser, target }, testInfo) => {
+    test.skip(!acc.password, `the MCP OAuth flow logs in on the consent page: set ACCOUNT_${acc.role.toUpperCase()}_PASSWORD`);
+    const file = handoffFile(workerTokens.authDir, workerTokens.identity, endpoint, acc.email);
+    const context = await (await consentBrowser.get()).newContext();
+    try {
+      const flow = await runMcpOAuth({
+        mcpUrl: mcpEndpointUrl(target.urls.mcp, endpoint),
+        account: acc,
+        redirectUri: config.app.callbackUrl,
+        page: await context.newPage(),
+      });
+      await attachConsentOutcome(testInfo, acc.role, flow.consent);
+      writeHandoff(file, { endpoint, role: acc.role, flow });
+      await labelOutcome('granted');
+    } catch (e) {
+      writeHandoff(file, { endpoint, role: acc.role, failure: e });
+      const code = consentFailureCode(e);
+      await labelOutcome(code);
+      testInfo.annotations.push({
+        type: 'mcp-oauth',
+        description: `the flow failed (${code}); the MCP suite's "${endpoint}: MCP OAuth 2.1 client" test reports it: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      });
+    } finally {
+      await context.close().catch(() => {});
+    }
+    expect(readHandoffRecord(file)?.endpoint, 'the hand-off file for the MCP suite').toBe(endpoint);
+  });
+}
+
+// the consent phase is over for this worker: the suites that follow run with no browser
+test.afterAll(async ({ consentBrowser }) => {
+  await consentBrowser.close();
+});

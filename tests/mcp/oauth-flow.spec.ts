@@ -2,20 +2,24 @@
  * The MCP OAuth 2.1 auth mode end to end (atlassian-mcp.md §2a): discovery → DCR → PKCE S256 authorize URL →
  * consent (the harness's consent driver) → token exchange through the SDK's `auth()`; the token then initialises an
  * MCP session and calls tools. Runs against each OAuth endpoint the configured one implies.
+ *
+ * The flow itself runs in the consent setup project, on the browser of the 3LO consents (tests/consent/accounts.setup.ts,
+ * fixtures/mcp/oauth-handoff.ts), so this suite runs with no browser; here its result is checked and its token used. A
+ * flow that failed there fails here with the same category.
  */
 import { expect, test } from '../../fixtures/index.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
-import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
+import { handoffFile, OAUTH_FLOW_TEST, readHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
 for (const endpoint of MCP_ENDPOINTS) {
-  test(`${endpoint}: MCP OAuth 2.1 client (DCR + PKCE + consent) gets a token that calls tools`, async ({ mcp, config, page }) => {
+  test(OAUTH_FLOW_TEST.title(endpoint), async ({ mcp, workerTokens }) => {
     const acc = mcp.sweepAccount;
     test.skip(!acc.password, `the MCP OAuth flow logs in on the consent page: set ACCOUNT_${acc.role.toUpperCase()}_PASSWORD`);
     const url = mcp.url(endpoint);
-    const flow = await runMcpOAuth({ mcpUrl: url, account: acc, redirectUri: config.app.callbackUrl, page });
+    const flow = readHandoff(handoffFile(workerTokens.authDir, workerTokens.identity, endpoint, acc.email), endpoint);
     expect(flow.clientId, 'DCR client id').toBeTruthy();
     const authz = new URL(flow.authorizeUrl);
     expect(authz.searchParams.get('code_challenge_method')).toBe('S256');

@@ -1,0 +1,105 @@
+/**
+ * The MCP OAuth flow's hand-off from the consent phase to the MCP suite (fixtures/mcp/oauth-handoff.ts): the suite
+ * takes only what this run wrote, a failed flow comes back with its own category, and the command line decides which
+ * flows the consent phase runs (only those whose MCP test is selected).
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HarnessError } from '../../fixtures/core/categories.ts';
+import { ROOT } from '../../fixtures/core/config.ts';
+import { redact } from '../../fixtures/core/redact.ts';
+import { expect, test } from '../../fixtures/index.ts';
+import { cliSelectsOAuthFlowTest, handoffFile, readHandoff, writeHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
+
+const dir = () => mkdtempSync(path.join(tmpdir(), 'oauth-handoff-'));
+const FLOW = {
+  accessToken: 'SIMCANARY-mcp-oauth-at-0001',
+  clientId: 'dcr-client-1',
+  authorizeUrl: 'https://mcp.example/authorize?code_challenge_method=S256&client_id=dcr-client-1',
+  consent: { code: 'granted' as const, screen: 'callback', scopesShown: [], detail: 'ok' },
+};
+
+test('a flow handed over is read back, its token registered for redaction; the file is 0600 and holds no other run', () => {
+  const d = dir();
+  try {
+    const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
+    writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const got = readHandoff(file, 'v2');
+    expect(got.clientId).toBe('dcr-client-1');
+    expect(redact(`token ${got.accessToken}`)).not.toContain(FLOW.accessToken);
+    // another target, endpoint or account is another file
+    expect(handoffFile(d, 'sim:default', 'v1', 'member@sim.example')).not.toBe(file);
+    expect(handoffFile(d, 'https://auth.atlassian.com', 'v2', 'member@sim.example')).not.toBe(file);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("a file an earlier run left is refused: the suite says this run's consent phase did not run the flow", () => {
+  const d = dir();
+  try {
+    const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
+    writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
+    const old = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...old, runId: 'an-earlier-run' }));
+    const e = (() => {
+      try {
+        readHandoff(file, 'v2');
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(HarnessError);
+    expect((e as HarnessError).code).toBe('config-invalid');
+    expect((e as Error).message).toMatch(/did not run the MCP OAuth flow on v2/);
+    // no file at all: the same
+    expect(() => readHandoff(handoffFile(d, 'sim:default', 'v1', 'member@sim.example'), 'v1')).toThrow(/did not run/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("a flow that failed in the consent phase fails the MCP test with the flow's own category and words", () => {
+  const d = dir();
+  try {
+    const file = handoffFile(d, 'sim:default', 'authv2', 'member@sim.example');
+    const failure = new HarnessError(
+      'domain-blocked',
+      'MCP OAuth consent for member: the screen said "Your admin has blocked this domain"',
+    );
+    writeHandoff(file, { endpoint: 'authv2', role: 'member', failure });
+    let caught: unknown;
+    try {
+      readHandoff(file, 'authv2');
+    } catch (x) {
+      caught = x;
+    }
+    expect((caught as HarnessError).code).toBe('domain-blocked');
+    expect((caught as Error).message).toContain('Your admin has blocked this domain');
+    // the category's title and fix appear once, not twice
+    expect((caught as Error).message.match(/Fix:/g)).toHaveLength(1);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('the command line decides which flows the consent phase runs: only those whose MCP test is selected', () => {
+  const pw = (...a: string[]) => ['node', 'playwright', 'test', ...a];
+  for (const e of ['v1', 'authv2', 'v2']) expect(cliSelectsOAuthFlowTest(pw(), e), `no selection: ${e}`).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw('--project=consent', '--project=api'), 'v2')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('--project=consent', '--project=mcp'), 'v2')).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw('--project', 'consent', 'mcp'), 'v2')).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw('--project', 'api', 'tests/mcp/oauth-flow.spec.ts'), 'v2')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('tests/api/sites.spec.ts'), 'v2')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('tests/mcp/oauth-flow.spec.ts:18'), 'v2')).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw(path.join(ROOT, 'tests/mcp/oauth-flow.spec.ts')), 'v2')).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw('--grep', 'v2: MCP OAuth 2\\.1 client'), 'v2')).toBe(true);
+  expect(cliSelectsOAuthFlowTest(pw('--grep', 'v2: MCP OAuth 2\\.1 client'), 'v1')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('-g', 'initialize returns'), 'v1')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('--grep-invert=MCP OAuth'), 'v1')).toBe(false);
+  expect(cliSelectsOAuthFlowTest(pw('--reporter', 'dot', '--workers', '1'), 'v1')).toBe(true);
+  // options it does not know leave the flow in (a wasted consent, never a wanted flow skipped)
+  expect(cliSelectsOAuthFlowTest(pw('--last-failed'), 'v2')).toBe(true);
+});
