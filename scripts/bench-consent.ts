@@ -137,6 +137,7 @@ const median = (xs: number[]) => {
 };
 
 let launchMs = 0;
+let browserName = '';
 let browser: Browser | undefined;
 const makeProvider = (sub: string) =>
   createTokenProvider({
@@ -158,7 +159,9 @@ const makeProvider = (sub: string) =>
 
 try {
   const t0 = performance.now();
-  browser = timedBrowser(await chromium.launch(chromiumLaunchOptions()));
+  const options = chromiumLaunchOptions();
+  browserName = options.executablePath ?? "Playwright's bundled Chromium";
+  browser = timedBrowser(await chromium.launch(options));
   launchMs = performance.now() - t0;
 
   // 1. cold: every (account, site) consented, as the consent setup project does; each round from nothing
@@ -265,7 +268,7 @@ process.stdout.write(
     line(['---', '---:', '---:', '---:', '---']),
     ...rows.map((r) => line([r.scenario, String(r.consents), String(r.refreshes), r.wallS.toFixed(1), r.target])),
     '',
-    `Where one cold consent's time goes (median ms per (account, site); browser launch once: ${ms(launchMs)} ms; load average ${l1} ${l5} ${l15} on ${os.cpus().length} cores):`,
+    `Where one cold consent's time goes (median ms per (account, site); browser ${browserName} launched once: ${ms(launchMs)} ms; load average ${l1} ${l5} ${l15} on ${os.cpus().length} cores):`,
     '',
     line([
       'consents',

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chromiumLaunchOptions } from '../fixtures/core/browser.ts';
 import { loadConfigOrExit, ROOT } from '../fixtures/core/config.ts';
 import { type SimHandle, startSimulator } from '../fixtures/core/simulator.ts';
 import { BadInputError, parseMainArgs, SUITES } from './main.ts';
@@ -389,7 +390,7 @@ async function main(): Promise<void> {
     `| peak RSS of the main job's process tree (sum over up to ${whole.peak?.processes ?? 0} processes, simulator included) | ${mbs(whole.peak?.rssMb)} | ≤ ${RSS_TARGET_MB} MB | ${whole.peak ? `${(whole.peak.rssMb / RSS_TARGET_MB).toFixed(2)}×` : '—'} | ${verdict(rssOk)} |`,
     `| peak PSS of the same tree (shared pages divided among processes) | ${mbs(whole.peak?.pssMb)} | (for reference) | | |`,
     '',
-    `At the RSS peak (RSS by process, summed per kind): ${topLine(whole.peak?.top)}.`,
+    `At the RSS peak (RSS by process, summed per kind): ${topLine(whole.peak?.top)}. Browser: ${chromiumLaunchOptions().executablePath ?? "Playwright's bundled Chromium"} (fixtures/core/browser.ts).`,
     '',
     `CPU of the whole main job by process kind (as last sampled): ${whole.cpuByKind ?? '—'}.`,
     '',
