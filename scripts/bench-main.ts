@@ -79,8 +79,8 @@ export interface MemorySample {
   rssMb: number;
   /** sum of proportional set sizes (shared pages divided among their processes): the tree's real footprint */
   pssMb: number;
-  /** the processes of the sample, largest RSS first: what each is (its script or program) and its RSS */
-  top?: Array<{ what: string; rssMb: number }>;
+  /** the processes of the sample, largest RSS first: what each is (its script or program), its RSS and PSS */
+  top?: Array<{ what: string; rssMb: number; pssMb?: number }>;
 }
 
 /** a process named by what it runs: the script after `node --import tsx`, else the program */
@@ -100,15 +100,15 @@ function processKind(pid: number): string {
 
 /** the sample's processes grouped by what they are: `chrome ×9 1210 MB, playwright worker ×2 445 MB, …` */
 export function topLine(top: MemorySample['top']): string {
-  const groups = new Map<string, { n: number; mb: number }>();
+  const groups = new Map<string, { n: number; mb: number; pss: number }>();
   for (const t of top ?? []) {
-    const g = groups.get(t.what) ?? { n: 0, mb: 0 };
-    groups.set(t.what, { n: g.n + 1, mb: g.mb + t.rssMb });
+    const g = groups.get(t.what) ?? { n: 0, mb: 0, pss: 0 };
+    groups.set(t.what, { n: g.n + 1, mb: g.mb + t.rssMb, pss: g.pss + (t.pssMb ?? 0) });
   }
   return (
     [...groups.entries()]
       .sort((a, b) => b[1].mb - a[1].mb)
-      .map(([what, g]) => `${what}${g.n > 1 ? ` ×${g.n}` : ''} ${Math.round(g.mb)} MB`)
+      .map(([what, g]) => `${what}${g.n > 1 ? ` ×${g.n}` : ''} ${Math.round(g.mb)} MB${g.pss ? ` (PSS ${Math.round(g.pss)})` : ''}`)
       .join(', ') || '—'
   );
 }
@@ -158,13 +158,14 @@ export function sampleTree(roots: readonly number[], cpu?: CpuByKind): MemorySam
   let rss = 0;
   let pss = 0;
   const pids = processTree(roots);
-  const top: Array<{ what: string; rssMb: number }> = [];
+  const top: NonNullable<MemorySample['top']> = [];
   for (const pid of pids) {
     const r = kb(readProc(pid, 'status'), 'VmRSS');
+    const p = kb(readProc(pid, 'smaps_rollup'), 'Pss');
     rss += r;
-    pss += kb(readProc(pid, 'smaps_rollup'), 'Pss');
+    pss += p;
     const what = processKind(pid);
-    top.push({ what, rssMb: r / 1024 });
+    top.push({ what, rssMb: r / 1024, pssMb: p / 1024 });
     cpu?.observe(pid, what);
   }
   top.sort((a, b) => b.rssMb - a.rssMb);
@@ -390,7 +391,7 @@ async function main(): Promise<void> {
     `| peak RSS of the main job's process tree (sum over up to ${whole.peak?.processes ?? 0} processes, simulator included) | ${mbs(whole.peak?.rssMb)} | ≤ ${RSS_TARGET_MB} MB | ${whole.peak ? `${(whole.peak.rssMb / RSS_TARGET_MB).toFixed(2)}×` : '—'} | ${verdict(rssOk)} |`,
     `| peak PSS of the same tree (shared pages divided among processes) | ${mbs(whole.peak?.pssMb)} | (for reference) | | |`,
     '',
-    `At the RSS peak (RSS by process, summed per kind): ${topLine(whole.peak?.top)}. Browser: ${chromiumLaunchOptions().executablePath ?? "Playwright's bundled Chromium"} (fixtures/core/browser.ts).`,
+    `At the RSS peak (RSS and PSS by process, summed per kind): ${topLine(whole.peak?.top)}. Browser: ${chromiumLaunchOptions().executablePath ?? "Playwright's bundled Chromium"} (fixtures/core/browser.ts).`,
     '',
     `CPU of the whole main job by process kind (as last sampled): ${whole.cpuByKind ?? '—'}.`,
     '',

@@ -18,7 +18,11 @@ test('a headless run prefers the headless shell; a headed one takes the full bro
 });
 
 test('without a headless shell the full Chromium serves headless runs too', () => {
-  expect(findChromium({ exists: only('/usr/bin/chromium') })).toEqual({ executablePath: '/usr/bin/chromium', source: 'system', shell: false });
+  expect(findChromium({ exists: only('/usr/bin/chromium') })).toEqual({
+    executablePath: '/usr/bin/chromium',
+    source: 'system',
+    shell: false,
+  });
 });
 
 test('a headless shell alone does not serve a headed window: the message says what to install', () => {

@@ -268,7 +268,8 @@ test('the CLI prints the effective configuration with secrets shown only as "set
 
 test('fixtures/core/config.ts is the only reader of settings: elsewhere only the harness-internal hand-offs', () => {
   // internal hand-offs between the harness's own processes, and HARNESS_TEST_* seams only self-tests set (never a user)
-  const allowed = /^(HARNESS_SIM_URLS|HARNESS_RUN_ID|HARNESS_REHEARSAL|HARNESS_BLOB_DIR|HARNESS_ALLURE_\w+|HARNESS_TEST_[A-Z_]+|CI|PATH|HOME|TMPDIR)$/;
+  const allowed =
+    /^(HARNESS_SIM_URLS|HARNESS_RUN_ID|HARNESS_REHEARSAL|HARNESS_BLOB_DIR|HARNESS_ALLURE_\w+|HARNESS_TEST_[A-Z_]+|CI|PATH|HOME|TMPDIR)$/;
   const offenders: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
