@@ -5,21 +5,34 @@
  *
  * The flow itself runs in the consent setup project, on the browser of the 3LO consents (tests/consent/accounts.setup.ts,
  * fixtures/mcp/oauth-handoff.ts), so this suite runs with no browser; here its result is checked and its token used. A
- * flow that failed there fails here with the same category.
+ * flow that failed there fails here with the same category. A run without that consent phase (`--no-deps`) runs the
+ * flow here, on a browser launched for it and closed after.
  */
 import { expect, test } from '../../fixtures/index.ts';
 import { bearerCredentials } from '../../fixtures/mcp/credentials.ts';
 import { expectToolOk, labelMcp } from '../../fixtures/mcp/fixture.ts';
+import { runMcpOAuth } from '../../fixtures/mcp/oauth.ts';
 import { handoffFile, OAUTH_FLOW_TEST, readHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
 import { MCP_ENDPOINTS } from '../../fixtures/mcp/vocabulary.ts';
 
 // atlassian-mcp.md §2a: v1 (root AS metadata, no PRM: default scopes), authv2 and v2 (path-scoped AS with PRM)
 for (const endpoint of MCP_ENDPOINTS) {
-  test(OAUTH_FLOW_TEST.title(endpoint), async ({ mcp, workerTokens }) => {
+  test(OAUTH_FLOW_TEST.title(endpoint), async ({ mcp, workerTokens, playwright, launchOptions, config }) => {
     const acc = mcp.sweepAccount;
     test.skip(!acc.password, `the MCP OAuth flow logs in on the consent page: set ACCOUNT_${acc.role.toUpperCase()}_PASSWORD`);
     const url = mcp.url(endpoint);
-    const flow = readHandoff(handoffFile(workerTokens.authDir, workerTokens.identity, endpoint, acc.email), endpoint);
+    // the consent phase's flow (this run's); without one (e.g. --no-deps) the flow runs here, on a browser of its own
+    const flow =
+      readHandoff(handoffFile(workerTokens.authDir, workerTokens.identity, endpoint, acc.email), endpoint) ?? (await flowHere(url));
+    async function flowHere(mcpUrl: URL) {
+      const browser = await playwright.chromium.launch(launchOptions);
+      try {
+        const page = await (await browser.newContext()).newPage();
+        return await runMcpOAuth({ mcpUrl, account: acc, redirectUri: config.app.callbackUrl, page });
+      } finally {
+        await browser.close();
+      }
+    }
     expect(flow.clientId, 'DCR client id').toBeTruthy();
     const authz = new URL(flow.authorizeUrl);
     expect(authz.searchParams.get('code_challenge_method')).toBe('S256');
