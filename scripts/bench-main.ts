@@ -16,7 +16,7 @@
  * Tables only: nothing here is a timed test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -324,6 +324,49 @@ export function withoutSuites(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The floor of the stack: Playwright's runner and one worker running one test that opens one page in one headless
+ * browser, with no harness code (a plain .mjs config and spec in a temp folder). No main job can hold less while it
+ * drives a browser under Playwright, so this is what a memory target is measured against.
+ */
+export async function stackFloor(work: string): Promise<MemorySample | undefined> {
+  const dir = path.join(work, 'floor');
+  mkdirSync(path.join(dir, 'tests'), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  writeFileSync(path.join(dir, 'playwright.config.mjs'), "export default { testDir: './tests', workers: 1, reporter: 'dot' };\n");
+  writeFileSync(
+    path.join(dir, 'tests', 'floor.spec.mjs'),
+    `import { test, chromium } from '@playwright/test';
+test('one page', async () => {
+  const browser = await chromium.launch(JSON.parse(process.env.BENCH_FLOOR_LAUNCH));
+  const page = await browser.newPage();
+  await page.setContent('<h1>floor</h1><input id="username">');
+  await page.locator('#username').fill('x');
+  // hold still while the benchmark samples the tree
+  await new Promise((r) => setTimeout(r, 1500));
+  await browser.close();
+});
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'],
+    {
+      cwd: dir,
+      env: { ...process.env, BENCH_FLOOR_LAUNCH: JSON.stringify(chromiumLaunchOptions()) },
+      stdio: 'ignore',
+    },
+  );
+  let peak: MemorySample | undefined;
+  const sampler = setInterval(() => {
+    const t = sampleTree([child.pid!]);
+    if (t.rssMb > (peak?.rssMb ?? 0)) peak = t;
+  }, 100);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
+  return code === 0 ? peak : undefined;
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   if (config.target !== 'sim') {
@@ -339,6 +382,7 @@ async function main(): Promise<void> {
   const rows: Array<{ label: string; r: JobResult }> = [];
   let whole: JobResult;
   const alone = new Map<string, JobResult>();
+  let floor: MemorySample | undefined;
   try {
     process.stderr.write('bench-main: warm-up (consent, cold store)…\n');
     const warm = await runJob('scripts/main.ts', ['--suites', 'consent', ...rest], jobEnv(sim, auth, path.join(work, 'warm')));
@@ -361,6 +405,8 @@ async function main(): Promise<void> {
       alone.set(s, r);
       rows.push({ label: `${s} alone (with its consent dependency), warm store`, r });
     }
+    process.stderr.write("bench-main: the stack's floor (Playwright's runner, one worker, one headless browser page)…\n");
+    floor = await stackFloor(work);
   } finally {
     await sim.stop();
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });
@@ -390,6 +436,7 @@ async function main(): Promise<void> {
     `| whole main job, warm store: wall vs start + longest suite${longest ? ` (${longest[0]})` : ''} + report | ${secs(wallMs)} | ${secs(boundMs)} (${secs(whole.timings.start)} + ${secs(longestMs)} + ${secs(whole.timings.report)}) | ${ratio.toFixed(2)}× (target ≤ ${RATIO_TARGET}×) | ${verdict(ratioOk)} |`,
     `| peak RSS of the main job's process tree (sum over up to ${whole.peak?.processes ?? 0} processes, simulator included) | ${mbs(whole.peak?.rssMb)} | ≤ ${RSS_TARGET_MB} MB | ${whole.peak ? `${(whole.peak.rssMb / RSS_TARGET_MB).toFixed(2)}×` : '—'} | ${verdict(rssOk)} |`,
     `| peak PSS of the same tree (shared pages divided among processes) | ${mbs(whole.peak?.pssMb)} | (for reference) | | |`,
+    `| the stack's floor: Playwright's runner + 1 worker + one headless browser on one page, no harness code (RSS / PSS) | ${mbs(floor?.rssMb)} / ${mbs(floor?.pssMb)} | (for reference: no job that drives a browser under Playwright holds less) | | |`,
     '',
     `At the RSS peak (RSS and PSS by process, summed per kind): ${topLine(whole.peak?.top)}. Browser: ${chromiumLaunchOptions().executablePath ?? "Playwright's bundled Chromium"} (fixtures/core/browser.ts).`,
     '',
