@@ -338,7 +338,7 @@ export async function stackFloor(work: string): Promise<MemorySample | undefined
     path.join(dir, 'tests', 'floor.spec.mjs'),
     `import { test, chromium } from '@playwright/test';
 test('one page', async () => {
-  const browser = await chromium.launch(JSON.parse(process.env.BENCH_FLOOR_LAUNCH));
+  const browser = await chromium.launch(${JSON.stringify(chromiumLaunchOptions())});
   const page = await browser.newPage();
   await page.setContent('<h1>floor</h1><input id="username">');
   await page.locator('#username').fill('x');
@@ -353,8 +353,7 @@ test('one page', async () => {
     [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'],
     {
       cwd: dir,
-      env: { ...process.env, BENCH_FLOOR_LAUNCH: JSON.stringify(chromiumLaunchOptions()) },
-      stdio: 'ignore',
+        stdio: 'ignore',
     },
   );
   let peak: MemorySample | undefined;
