@@ -353,7 +353,7 @@ test('one page', async () => {
     [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'],
     {
       cwd: dir,
-        stdio: 'ignore',
+      stdio: 'ignore',
     },
   );
   let peak: MemorySample | undefined;
