@@ -10,7 +10,8 @@ import { HarnessError } from '../../fixtures/core/categories.ts';
 import { ROOT } from '../../fixtures/core/config.ts';
 import { redact } from '../../fixtures/core/redact.ts';
 import { expect, test } from '../../fixtures/index.ts';
-import { cliSelectsOAuthFlowTest, handoffFile, readHandoff, writeHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
+import { cliSelectsOAuthFlowTest, handoffFile, OAUTH_FLOW_TEST, readHandoff, writeHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
+import { readSubrun, runSubrun } from '../support/subrun.ts';
 
 const dir = () => mkdtempSync(path.join(tmpdir(), 'oauth-handoff-'));
 const FLOW = {
@@ -95,4 +96,39 @@ test('the command line decides which flows the consent phase runs: only those wh
   expect(cliSelectsOAuthFlowTest(pw('--reporter', 'dot', '--workers', '1'), 'v1')).toBe(true);
   // options it does not know leave the flow in (a wasted consent, never a wanted flow skipped)
   expect(cliSelectsOAuthFlowTest(pw('--last-failed'), 'v2')).toBe(true);
+});
+
+test('end to end: a flow the consent phase cannot finish passes its setup step and fails the MCP test with its category', async ({
+  sim,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  // the Rovo MCP server's domain list no longer allows the harness's loopback redirect (atlassian-mcp.md §2a)
+  await sim.admin.patchWorld({ org: { mcp: { domains: ['https://app.example.com/**'], allowSupportedDomains: false } } });
+  const d = dir();
+  try {
+    const reportsDir = path.join(d, 'reports');
+    const run = await runSubrun({
+      sim,
+      reportsDir,
+      projects: ['consent', 'mcp'],
+      accounts: ['member'],
+      // the v2 test only (a bare 'v2: …' would match the authv2 title too): the title after a space
+      grep: `\\s${OAUTH_FLOW_TEST.title('v2').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+      workers: 1,
+      timeoutMs: 200_000,
+      env: { HARNESS_AUTH_DIR: path.join(d, 'auth') },
+    });
+    await testInfo.attach('sub-run output', { body: run.output, contentType: 'text/plain' });
+    const rows = readSubrun(reportsDir);
+    // only the selected endpoint's flow ran in the consent phase, and it did not stop the suite
+    const steps = [...rows.keys()].filter((t) => /runs the MCP OAuth 2\.1 client flow/.test(t));
+    expect(steps, run.output.slice(-3000)).toEqual([expect.stringMatching(/ on v2 for the MCP suite$/)]);
+    expect(rows.get(steps[0]!)?.status, 'the setup step passes: a failed setup test would skip every suite').toBe('passed');
+    const mcpTest = rows.get(OAUTH_FLOW_TEST.title('v2'));
+    expect(mcpTest?.status, run.output.slice(-3000)).toBe('failed');
+    expect(mcpTest?.outcome, "the MCP test carries the flow's category").toBe('domain-blocked');
+    expect(mcpTest?.message ?? '').toMatch(/failed in the consent phase/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
