@@ -396,7 +396,8 @@ test(`refresh: ${PER_POINT} refresh(es) killed at random points; the next run ne
     const consents = next.stats().consents;
     const record = new TokenStore(storeDir).read(next.keyFor('member'));
     // a lock the killed worker left must not hold up the next holder: one whose owner note names a dead process is
-    // taken at once, one killed before its note was written once it is stale (3 s here); measure it by taking each
+    // taken at once, one with no note (killed between taking the lock and writing it, or between removing it and
+    // letting go) after a 2 s grace (fixtures/core/atomic.ts); measure it by taking each
     const leftLocks: string[] = [];
     for (const f of readdirSync(storeDir).filter((n) => n.endsWith('.lock'))) {
       const t1 = Date.now();

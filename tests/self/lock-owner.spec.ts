@@ -46,6 +46,24 @@ test('a lock that was just taken and has no note yet is left alone: the caller w
   }
 });
 
+test('a lock left with no note a moment ago is taken once the grace has passed, while the caller waits', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lock-owner-'));
+  try {
+    const file = lockLeftBehind(dir, 1000);
+    const said: string[] = [];
+    const t0 = Date.now();
+    const release = await lockWithOwner(file, { ...opts, waitMs: 4000, onTakeover: (o) => said.push(o) });
+    const waited = Date.now() - t0;
+    // about 1 s more (the 2 s grace from the folder's time), never proper-lockfile's 20 s stale time
+    expect(waited).toBeGreaterThanOrEqual(800);
+    expect(waited).toBeLessThan(3000);
+    expect(said).toHaveLength(1);
+    await release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a live holder's lock is never taken, however old its folder", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lock-owner-'));
   try {
