@@ -55,13 +55,14 @@ export function simulatorCanary(
 }
 
 /**
- * Default token store folders: HARNESS_TOKEN_STORE_DIR, then `<HARNESS_AUTH_DIR or .auth>/tokens/` and the saved browser
- * sessions in `<HARNESS_AUTH_DIR or .auth>/sessions/` (fixtures/tokens/fixture.ts).
+ * Default token store folders: HARNESS_TOKEN_STORE_DIR, then `<HARNESS_AUTH_DIR or .auth>/tokens/`, the saved browser
+ * sessions in `<HARNESS_AUTH_DIR or .auth>/sessions/` (fixtures/tokens/fixture.ts) and the MCP OAuth flows the consent
+ * phase handed to the MCP suite in `<HARNESS_AUTH_DIR or .auth>/mcp-oauth/` (fixtures/mcp/oauth-handoff.ts).
  */
 export function defaultTokenStores(env: NodeJS.ProcessEnv = process.env): string[] {
   // HARNESS_AUTH_DIR as the run reads it: the environment, else .env (a store folder set only in .env is still found)
   const auth = authDirSetting(env);
-  return [env.HARNESS_TOKEN_STORE_DIR, path.join(auth, 'tokens'), path.join(auth, 'sessions')]
+  return [env.HARNESS_TOKEN_STORE_DIR, path.join(auth, 'tokens'), path.join(auth, 'sessions'), path.join(auth, 'mcp-oauth')]
     .filter((d): d is string => !!d)
     .map((d) => path.resolve(ROOT, d));
 }
@@ -96,6 +97,10 @@ export function tokenStoreSecrets(dirs: readonly string[]): Secret[] {
     for (const c of cookies)
       if (typeof c.value === 'string' && c.value.length >= 16)
         out.push({ value: c.value, kind: 'browser session cookie (.auth/sessions)' });
+    // an MCP OAuth flow handed from the consent phase to the MCP suite (.auth/mcp-oauth/)
+    const flow = rec.flow as { accessToken?: unknown } | undefined;
+    if (typeof flow?.accessToken === 'string' && flow.accessToken.length >= 8)
+      out.push({ value: flow.accessToken, kind: 'MCP OAuth access token (.auth/mcp-oauth)' });
     for (const [field, kind] of [
       ['accessToken', 'access token (token store)'],
       ['refreshToken', 'refresh token (token store)'],

@@ -278,6 +278,23 @@ test("the scanner, in its own process, checks the tokens of the run's token stor
   const withCookie = cli({}, '--token-store', path.join(dir, 'store'), path.join(dir, 'out'));
   expect(withCookie.stdout).toMatch(/out\/cookie\.txt: browser session cookie \(\.auth\/sessions\) \[plain\]/);
   rmSync(path.join(dir, 'out/cookie.txt'));
+  // an MCP OAuth flow the consent phase handed to the MCP suite (fixtures/mcp/oauth-handoff.ts) counts too
+  const mcpToken = `mcp-oauth-at-${Date.now()}-abcdefgh`;
+  put(
+    'store/mcp-oauth/0123.json',
+    JSON.stringify({
+      runId: 'r',
+      endpoint: 'v2',
+      role: 'member',
+      at: '',
+      flow: { accessToken: mcpToken, clientId: 'c', authorizeUrl: 'https://x' },
+    }),
+  );
+  put('out/mcp.txt', `Authorization: Bearer ${mcpToken}`);
+  const withMcp = cli({}, '--token-store', path.join(dir, 'store'), path.join(dir, 'out'));
+  expect(withMcp.stdout).toMatch(/out\/mcp\.txt: MCP OAuth access token \(\.auth\/mcp-oauth\) \[plain\]/);
+  expect(withMcp.stdout).not.toContain(mcpToken);
+  rmSync(path.join(dir, 'out/mcp.txt'));
   // and without the store the same files pass: the store is what the scanner learned the tokens from
   const without = cli({ HARNESS_TOKEN_STORE_DIR: path.join(dir, 'no-store') }, path.join(dir, 'out'));
   expect(without.status, without.stdout).toBe(0);
