@@ -3,17 +3,16 @@
  * takes only what this run wrote (else it runs the flow itself), a failed flow comes back with its own category, and the command line decides which
  * flows the consent phase runs (only those whose MCP test is selected).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../fixtures/core/categories.ts';
 import { ROOT } from '../../fixtures/core/config.ts';
 import { redact } from '../../fixtures/core/redact.ts';
 import { expect, test } from '../../fixtures/index.ts';
 import { cliSelectsOAuthFlowTest, handoffFile, OAUTH_FLOW_TEST, readHandoff, writeHandoff } from '../../fixtures/mcp/oauth-handoff.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { readSubrun, runSubrun } from '../support/subrun.ts';
 
-const dir = () => mkdtempSync(path.join(tmpdir(), 'oauth-handoff-'));
 const FLOW = {
   accessToken: 'SIMCANARY-mcp-oauth-at-0001',
   clientId: 'dcr-client-1',
@@ -21,62 +20,47 @@ const FLOW = {
   consent: { code: 'granted' as const, screen: 'callback', scopesShown: [], detail: 'ok' },
 };
 
-test('a flow handed over is read back, its token registered for redaction; the file is 0600 and holds no other run', () => {
-  const d = dir();
-  try {
-    const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
-    writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const got = readHandoff(file, 'v2')!;
-    expect(got.clientId).toBe('dcr-client-1');
-    expect(redact(`token ${got.accessToken}`)).not.toContain(FLOW.accessToken);
-    // another target, endpoint or account is another file
-    expect(handoffFile(d, 'sim:default', 'v1', 'member@sim.example')).not.toBe(file);
-    expect(handoffFile(d, 'https://auth.atlassian.com', 'v2', 'member@sim.example')).not.toBe(file);
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
+test('a flow handed over is read back, its token registered for redaction; the file is 0600 and holds no other run', ({}, testInfo) => {
+  const d = scratchDir(testInfo, 'handoff');
+  const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
+  writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const got = readHandoff(file, 'v2')!;
+  expect(got.clientId).toBe('dcr-client-1');
+  expect(redact(`token ${got.accessToken}`)).not.toContain(FLOW.accessToken);
+  // another target, endpoint or account is another file
+  expect(handoffFile(d, 'sim:default', 'v1', 'member@sim.example')).not.toBe(file);
+  expect(handoffFile(d, 'https://auth.atlassian.com', 'v2', 'member@sim.example')).not.toBe(file);
 });
 
-test('a file an earlier run left is not taken: the test runs the flow itself', () => {
-  const d = dir();
-  try {
-    const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
-    writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
-    const old = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...old, runId: 'an-earlier-run' }));
-    expect(readHandoff(file, 'v2')).toBeUndefined();
-    // no file at all, or one that is not a hand-off: the same
-    expect(readHandoff(handoffFile(d, 'sim:default', 'v1', 'member@sim.example'), 'v1')).toBeUndefined();
-    writeFileSync(file, '{"not":"a hand-off"}');
-    expect(readHandoff(file, 'v2')).toBeUndefined();
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
+test('a file an earlier run left is not taken: the test runs the flow itself', ({}, testInfo) => {
+  const d = scratchDir(testInfo, 'handoff');
+  const file = handoffFile(d, 'sim:default', 'v2', 'member@sim.example');
+  writeHandoff(file, { endpoint: 'v2', role: 'member', flow: FLOW });
+  const old = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...old, runId: 'an-earlier-run' }));
+  expect(readHandoff(file, 'v2')).toBeUndefined();
+  // no file at all, or one that is not a hand-off: the same
+  expect(readHandoff(handoffFile(d, 'sim:default', 'v1', 'member@sim.example'), 'v1')).toBeUndefined();
+  writeFileSync(file, '{"not":"a hand-off"}');
+  expect(readHandoff(file, 'v2')).toBeUndefined();
 });
 
-test("a flow that failed in the consent phase fails the MCP test with the flow's own category and words", () => {
-  const d = dir();
+test("a flow that failed in the consent phase fails the MCP test with the flow's own category and words", ({}, testInfo) => {
+  const d = scratchDir(testInfo, 'handoff');
+  const file = handoffFile(d, 'sim:default', 'authv2', 'member@sim.example');
+  const failure = new HarnessError('domain-blocked', 'MCP OAuth consent for member: the screen said "Your admin has blocked this domain"');
+  writeHandoff(file, { endpoint: 'authv2', role: 'member', failure });
+  let caught: unknown;
   try {
-    const file = handoffFile(d, 'sim:default', 'authv2', 'member@sim.example');
-    const failure = new HarnessError(
-      'domain-blocked',
-      'MCP OAuth consent for member: the screen said "Your admin has blocked this domain"',
-    );
-    writeHandoff(file, { endpoint: 'authv2', role: 'member', failure });
-    let caught: unknown;
-    try {
-      readHandoff(file, 'authv2');
-    } catch (x) {
-      caught = x;
-    }
-    expect((caught as HarnessError).code).toBe('domain-blocked');
-    expect((caught as Error).message).toContain('Your admin has blocked this domain');
-    // the category's title and fix appear once, not twice
-    expect((caught as Error).message.match(/Fix:/g)).toHaveLength(1);
-  } finally {
-    rmSync(d, { recursive: true, force: true });
+    readHandoff(file, 'authv2');
+  } catch (x) {
+    caught = x;
   }
+  expect((caught as HarnessError).code).toBe('domain-blocked');
+  expect((caught as Error).message).toContain('Your admin has blocked this domain');
+  // the category's title and fix appear once, not twice
+  expect((caught as Error).message.match(/Fix:/g)).toHaveLength(1);
 });
 
 test('the command line decides which flows the consent phase runs: only those whose MCP test is selected', () => {
@@ -104,31 +88,27 @@ test('end to end: a flow the consent phase cannot finish passes its setup step a
   test.setTimeout(240_000);
   // the Rovo MCP server's domain list no longer allows the harness's loopback redirect (atlassian-mcp.md §2a)
   await sim.admin.patchWorld({ org: { mcp: { domains: ['https://app.example.com/**'], allowSupportedDomains: false } } });
-  const d = dir();
-  try {
-    const reportsDir = path.join(d, 'reports');
-    const run = await runSubrun({
-      sim,
-      reportsDir,
-      projects: ['consent', 'mcp'],
-      accounts: ['member'],
-      // the v2 test only (a bare 'v2: …' would match the authv2 title too): the title after a space
-      grep: `\\s${OAUTH_FLOW_TEST.title('v2').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
-      workers: 1,
-      timeoutMs: 200_000,
-      env: { HARNESS_AUTH_DIR: path.join(d, 'auth') },
-    });
-    await testInfo.attach('sub-run output', { body: run.output, contentType: 'text/plain' });
-    const rows = readSubrun(reportsDir);
-    // only the selected endpoint's flow ran in the consent phase, and it did not stop the suite
-    const steps = [...rows.keys()].filter((t) => /runs the MCP OAuth 2\.1 client flow/.test(t));
-    expect(steps, run.output.slice(-3000)).toEqual([expect.stringMatching(/ on v2 for the MCP suite$/)]);
-    expect(rows.get(steps[0]!)?.status, 'the setup step passes: a failed setup test would skip every suite').toBe('passed');
-    const mcpTest = rows.get(OAUTH_FLOW_TEST.title('v2'));
-    expect(mcpTest?.status, run.output.slice(-3000)).toBe('failed');
-    expect(mcpTest?.outcome, "the MCP test carries the flow's category").toBe('domain-blocked');
-    expect(mcpTest?.message ?? '').toMatch(/failed in the consent phase/);
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
+  const d = scratchDir(testInfo, 'handoff');
+  const reportsDir = path.join(d, 'reports');
+  const run = await runSubrun({
+    sim,
+    reportsDir,
+    projects: ['consent', 'mcp'],
+    accounts: ['member'],
+    // the v2 test only (a bare 'v2: …' would match the authv2 title too): the title after a space
+    grep: `\\s${OAUTH_FLOW_TEST.title('v2').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+    workers: 1,
+    timeoutMs: 200_000,
+    env: { HARNESS_AUTH_DIR: path.join(d, 'auth') },
+  });
+  await testInfo.attach('sub-run output', { body: run.output, contentType: 'text/plain' });
+  const rows = readSubrun(reportsDir);
+  // only the selected endpoint's flow ran in the consent phase, and it did not stop the suite
+  const steps = [...rows.keys()].filter((t) => /runs the MCP OAuth 2\.1 client flow/.test(t));
+  expect(steps, run.output.slice(-3000)).toEqual([expect.stringMatching(/ on v2 for the MCP suite$/)]);
+  expect(rows.get(steps[0]!)?.status, 'the setup step passes: a failed setup test would skip every suite').toBe('passed');
+  const mcpTest = rows.get(OAUTH_FLOW_TEST.title('v2'));
+  expect(mcpTest?.status, run.output.slice(-3000)).toBe('failed');
+  expect(mcpTest?.outcome, "the MCP test carries the flow's category").toBe('domain-blocked');
+  expect(mcpTest?.message ?? '').toMatch(/failed in the consent phase/);
 });
